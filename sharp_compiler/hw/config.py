@@ -1,0 +1,289 @@
+"""The SHARP hardware configuration: one frozen dataclass, loaded strictly.
+
+Every width, latency, size, clock and energy figure of the machine model is a
+field here; quantities derived from them are properties of `HwConfig` and are
+computed nowhere else. Presets ship as JSON package data::
+
+    >>> cfg = load_config("sharp-4k")
+    >>> cfg.macs, cfg.default_tile, cfg.tiles_for((32, 32))
+    (4096, (32, 32), 4)
+
+Field meanings are documented in ``docs/hw-config.md``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from dataclasses import dataclass, fields
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+PRESET_NAMES = ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
+DEFAULT_PRESET = "sharp-4k"
+PRECISIONS = ("fp16", "fp32")
+
+
+class HwConfigError(ValueError):
+    """A hardware configuration that cannot be used; the message is one line."""
+
+
+TileShape = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class HwConfig:
+    """A SHARP machine: the multiplier array, the units, the memories, the energy table."""
+
+    name: str
+    # --- multiplier array -------------------------------------------------
+    macs: int
+    """Number of multipliers in the array (the resource budget)."""
+    tile_shapes: tuple[TileShape, ...]
+    """Legal tile geometries `(rows, cols)`; rows*cols must divide `macs`."""
+    default_tile: TileShape
+    """Geometry used when no reconfiguration pass chooses one."""
+    reconfigurable: bool
+    """Whether the tile geometry may change between layers."""
+    cross_step_overlap: bool
+    """Whether schedules may overlap work of different time steps (E-PUR-like: no)."""
+    mult_latency: int
+    """Cycles from operands to product in one multiplier."""
+    accumulate_latency: int
+    """Cycles to add a block's partial sum into its accumulator."""
+    reconfig_cycles: int
+    """Cycles to change the tile geometry (array drained)."""
+    # --- activation unit and cell updater ---------------------------------
+    act_lanes: int
+    """Elements the activation unit processes per cycle."""
+    act_latency: int
+    """Pipeline depth of the activation unit in cycles."""
+    cell_lanes: int
+    """Elements the cell updater (element-wise unit) processes per cycle."""
+    cell_latency: int
+    """Pipeline depth of the cell updater in cycles."""
+    # --- memories ------------------------------------------------------------
+    weight_buffer_bytes: int
+    """On-chip weight buffer capacity."""
+    vector_buffer_bytes: int
+    """On-chip vector buffer capacity (inputs, h, c, accumulators, outputs)."""
+    dram_bytes_per_cycle: int
+    """DRAM bandwidth of the DMA engine."""
+    dram_latency: int
+    """Cycles before the first byte of a DMA transfer arrives."""
+    onchip_bytes_per_cycle: int
+    """Bandwidth of an on-chip (vector buffer to vector buffer) DMA move."""
+    clock_hz: float
+    """Clock frequency."""
+    # --- datapath -------------------------------------------------------------
+    precision: str
+    """Default datapath: "fp16" (fp16 multiply, fp32 accumulate) or "fp32"."""
+    # --- energy table ---------------------------------------------------------
+    pj_per_mac_fp16: float
+    """Energy of one fp16 multiply + fp32 accumulate."""
+    pj_per_mac_fp32: float
+    """Energy of one fp32 multiply-accumulate."""
+    pj_per_sram_byte: float
+    """Energy per byte read or written in on-chip SRAM."""
+    pj_per_dram_byte: float
+    """Energy per byte moved to or from DRAM."""
+    pj_per_act_op: float
+    """Energy of one element through the activation unit."""
+    pj_per_cell_op: float
+    """Energy of one element-wise operation in the cell updater."""
+    static_watts: float
+    """Leakage and clock-tree power, charged for every cycle."""
+
+    # --- derived quantities (the only place they are computed) --------------
+    def tiles_for(self, tile: TileShape) -> int:
+        """Number of tiles of geometry `tile` the array splits into."""
+        rows, cols = tile
+        return self.macs // (rows * cols)
+
+    def adder_tree_latency(self, tile: TileShape) -> int:
+        """Depth of the adder tree that reduces one tile row: ceil(log2(cols))."""
+        return max(1, math.ceil(math.log2(tile[1])))
+
+    def array_latency(self, tile: TileShape) -> int:
+        """Pipeline fill of the array: multiply, adder tree, accumulate."""
+        return self.mult_latency + self.adder_tree_latency(tile) + self.accumulate_latency
+
+    def weight_bytes_per_element(self, precision: str) -> int:
+        """Bytes one weight takes in the weight buffer and in the binary."""
+        return 2 if precision == "fp16" else 4
+
+    def pj_per_mac(self, precision: str) -> float:
+        """Energy of one MAC in the given datapath mode."""
+        return self.pj_per_mac_fp16 if precision == "fp16" else self.pj_per_mac_fp32
+
+    @property
+    def vector_buffer_words(self) -> int:
+        """Capacity of the vector buffer in fp32 words."""
+        return self.vector_buffer_bytes // 4
+
+    @property
+    def seconds_per_cycle(self) -> float:
+        return 1.0 / self.clock_hz
+
+    @property
+    def peak_macs_per_second(self) -> float:
+        return self.macs * self.clock_hz
+
+    # --- serialisation ------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict; tuples become lists."""
+        out = dataclasses.asdict(self)
+        out["tile_shapes"] = [list(t) for t in self.tile_shapes]
+        out["default_tile"] = list(self.default_tile)
+        return out
+
+    def canonical_json(self) -> str:
+        """Deterministic JSON (sorted keys, no spaces): the input of the fingerprint."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    def fingerprint(self) -> bytes:
+        """16-byte BLAKE2b digest of the canonical JSON; stored in every binary."""
+        return hashlib.blake2b(self.canonical_json().encode(), digest_size=16).digest()
+
+    def with_budget(self, macs: int) -> HwConfig:
+        """The same machine with another multiplier count; tiles that no longer fit are dropped."""
+        if macs <= 0 or macs & (macs - 1):
+            raise HwConfigError(f"budget {macs} is not a positive power of two")
+        shapes = tuple(t for t in _tile_menu(macs) if t[0] * t[1] <= macs)
+        default = _closest_square(shapes, macs)
+        return dataclasses.replace(
+            self, name=f"{self.name}@{macs}", macs=macs, tile_shapes=shapes, default_tile=default
+        )
+
+    def with_precision(self, precision: str) -> HwConfig:
+        if precision not in PRECISIONS:
+            raise HwConfigError(f"precision '{precision}' is not one of {', '.join(PRECISIONS)}")
+        return dataclasses.replace(self, precision=precision)
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+
+def _tile_menu(macs: int) -> list[TileShape]:
+    """Power-of-two tile geometries from 8x8 up to the whole array, aspect ratio <= 16."""
+    menu: list[TileShape] = []
+    rows = 8
+    while rows <= macs:
+        cols = 8
+        while rows * cols <= macs:
+            if max(rows, cols) // min(rows, cols) <= 16:
+                menu.append((rows, cols))
+            cols *= 2
+        rows *= 2
+    return menu
+
+
+def _closest_square(shapes: tuple[TileShape, ...], macs: int) -> TileShape:
+    """Default geometry of a derived budget: the square tile nearest a quarter of the array."""
+    squares = [t for t in shapes if t[0] == t[1]] or list(shapes)
+    return min(squares, key=lambda t: (abs(math.log2(t[0] * t[1] * 4 / macs)), t))
+
+
+def _validate(cfg: HwConfig) -> None:
+    if cfg.macs <= 0:
+        raise HwConfigError(f"{cfg.name}: macs must be positive, got {cfg.macs}")
+    if not cfg.tile_shapes:
+        raise HwConfigError(f"{cfg.name}: tile_shapes is empty")
+    for rows, cols in cfg.tile_shapes:
+        if rows <= 0 or cols <= 0 or cfg.macs % (rows * cols):
+            raise HwConfigError(f"{cfg.name}: tile {rows}x{cols} does not divide the {cfg.macs}-multiplier array")
+    if tuple(cfg.default_tile) not in cfg.tile_shapes:
+        raise HwConfigError(f"{cfg.name}: default_tile {cfg.default_tile} is not in tile_shapes")
+    if cfg.precision not in PRECISIONS:
+        raise HwConfigError(f"{cfg.name}: precision '{cfg.precision}' is not one of {', '.join(PRECISIONS)}")
+    positive = (
+        "act_lanes", "cell_lanes", "weight_buffer_bytes", "vector_buffer_bytes",
+        "dram_bytes_per_cycle", "onchip_bytes_per_cycle", "clock_hz",
+    )  # fmt: skip
+    for name in positive:
+        if getattr(cfg, name) <= 0:
+            raise HwConfigError(f"{cfg.name}: {name} must be positive, got {getattr(cfg, name)}")
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
+            raise HwConfigError(f"{cfg.name}: {f.name} must not be negative, got {value}")
+
+
+_FIELD_TYPES: dict[str, type] = {
+    "name": str, "macs": int, "tile_shapes": list, "default_tile": list, "reconfigurable": bool,
+    "cross_step_overlap": bool, "mult_latency": int, "accumulate_latency": int,
+    "reconfig_cycles": int, "act_lanes": int, "act_latency": int, "cell_lanes": int,
+    "cell_latency": int, "weight_buffer_bytes": int, "vector_buffer_bytes": int,
+    "dram_bytes_per_cycle": int, "dram_latency": int, "onchip_bytes_per_cycle": int,
+    "clock_hz": float, "precision": str, "pj_per_mac_fp16": float, "pj_per_mac_fp32": float,
+    "pj_per_sram_byte": float, "pj_per_dram_byte": float, "pj_per_act_op": float,
+    "pj_per_cell_op": float, "static_watts": float,
+}  # fmt: skip
+
+
+def config_from_dict(data: dict[str, Any], origin: str = "<dict>") -> HwConfig:
+    """Build a config from a parsed JSON object; unknown or missing keys are errors."""
+    if not isinstance(data, dict):
+        raise HwConfigError(f"{origin}: a hardware configuration must be a JSON object")
+    expected = {f.name for f in fields(HwConfig)}
+    unknown = sorted(set(data) - expected)
+    missing = sorted(expected - set(data))
+    if unknown:
+        raise HwConfigError(f"{origin}: unknown field(s) {', '.join(unknown)}")
+    if missing:
+        raise HwConfigError(f"{origin}: missing field(s) {', '.join(missing)}")
+    values: dict[str, Any] = {}
+    for key, kind in _FIELD_TYPES.items():
+        value = data[key]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value, ok = float(value), True
+        if not ok:
+            raise HwConfigError(f"{origin}: field {key} must be {kind.__name__}, got {value!r}")
+        values[key] = value
+    try:
+        values["tile_shapes"] = tuple(_tile(t) for t in values["tile_shapes"])
+        values["default_tile"] = _tile(values["default_tile"])
+    except (TypeError, ValueError):
+        raise HwConfigError(f"{origin}: tiles must be [rows, cols] pairs of integers") from None
+    try:
+        return HwConfig(**values)
+    except HwConfigError as err:
+        raise HwConfigError(f"{origin}: {err}") from None
+
+
+def _tile(value: Any) -> TileShape:
+    if not isinstance(value, list) or len(value) != 2 or not all(isinstance(v, int) for v in value):
+        raise ValueError(value)
+    return (value[0], value[1])
+
+
+def load_config(preset_or_path: str = DEFAULT_PRESET) -> HwConfig:
+    """Load a shipped preset by name or a JSON file by path."""
+    if preset_or_path in PRESET_NAMES:
+        text = resources.files("sharp_compiler.hw.presets").joinpath(f"{preset_or_path}.json").read_text()
+        origin = preset_or_path
+    else:
+        path = Path(preset_or_path)
+        if not path.is_file():
+            raise HwConfigError(
+                f"{preset_or_path}: not a preset ({', '.join(PRESET_NAMES)}) nor a readable file"
+            )
+        text, origin = path.read_text(), str(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise HwConfigError(f"{origin}: invalid JSON at line {err.lineno}: {err.msg}") from None
+    return config_from_dict(data, origin)
+
+
+def config_from_json(text: str, origin: str = "<json>") -> HwConfig:
+    """Parse a config from its JSON text (as stored in binaries and IR)."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise HwConfigError(f"{origin}: invalid JSON: {err.msg}") from None
+    return config_from_dict(data, origin)

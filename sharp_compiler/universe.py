@@ -1,0 +1,33 @@
+"""Plugin entry for `xdsl.universe`: plain `xdsl-opt` sees sharp's dialects, passes and targets.
+
+Factories are lazy: nothing is imported until xDSL asks for a name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from xdsl.universe import Universe
+
+
+def _lazy(module: str, attr: str) -> Callable[[], Any]:
+    def factory() -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), attr)
+
+    return factory
+
+
+DIALECTS: dict[str, Callable[[], Any]] = {
+    "rnn": _lazy("sharp_compiler.dialects.rnn", "RNN"),
+    "sharp": _lazy("sharp_compiler.dialects.sharp", "SHARP"),
+    "sharp_isa": _lazy("sharp_compiler.dialects.sharp_isa", "SHARP_ISA"),
+}
+
+PASSES: dict[str, Callable[[], Any]] = {}
+
+TARGETS: dict[str, Callable[[], Any]] = {}
+
+SHARP_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES, all_targets=TARGETS)
