@@ -26,8 +26,17 @@ DIALECTS: dict[str, Callable[[], Any]] = {
     "sharp_isa": _lazy("sharp_compiler.dialects.sharp_isa", "SHARP_ISA"),
 }
 
-PASSES: dict[str, Callable[[], Any]] = {}
+PASSES: dict[str, Callable[[], Any]] = {
+    "convert-rnn-to-sharp": _lazy("sharp_compiler.transforms.convert_rnn_to_sharp", "ConvertRnnToSharpPass"),
+    "sharp-reconfigure": _lazy("sharp_compiler.transforms.sharp_reconfigure", "SharpReconfigurePass"),
+    "sharp-schedule": _lazy("sharp_compiler.transforms.sharp_schedule", "SharpSchedulePass"),
+    "sharp-allocate": _lazy("sharp_compiler.transforms.sharp_allocate", "SharpAllocatePass"),
+    "convert-sharp-to-isa": _lazy("sharp_compiler.transforms.convert_sharp_to_isa", "ConvertSharpToIsaPass"),
+}
 
-TARGETS: dict[str, Callable[[], Any]] = {}
+TARGETS: dict[str, Callable[[], Any]] = {
+    "sharp-bin": _lazy("sharp_compiler.backend.targets", "SharpBinaryTarget"),
+    "sharp-listing": _lazy("sharp_compiler.backend.targets", "SharpListingTarget"),
+}
 
 SHARP_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES, all_targets=TARGETS)

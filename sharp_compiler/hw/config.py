@@ -194,7 +194,9 @@ def _validate(cfg: HwConfig) -> None:
         raise HwConfigError(f"{cfg.name}: tile_shapes is empty")
     for rows, cols in cfg.tile_shapes:
         if rows <= 0 or cols <= 0 or cfg.macs % (rows * cols):
-            raise HwConfigError(f"{cfg.name}: tile {rows}x{cols} does not divide the {cfg.macs}-multiplier array")
+            raise HwConfigError(
+                f"{cfg.name}: tile {rows}x{cols} does not divide the {cfg.macs}-multiplier array"
+            )
     if tuple(cfg.default_tile) not in cfg.tile_shapes:
         raise HwConfigError(f"{cfg.name}: default_tile {cfg.default_tile} is not in tile_shapes")
     if cfg.precision not in PRECISIONS:

@@ -1,0 +1,121 @@
+"""Build an `isa.program.Program` from a `sharp_isa` module (the last step before bytes).
+
+Constants are laid out in the order of their tensors, each 64-byte aligned;
+everything else is copied from the table ops, so the same module always
+gives the same program (and the same binary).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects.builtin import IntAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.ir import Attribute, Operation
+
+from sharp_compiler.dialects import sharp_isa
+from sharp_compiler.dialects.sharp_attrs import HwConfigAttr, TokensAttr
+from sharp_compiler.isa.program import (
+    ActParam,
+    CopyDesc,
+    DebugEntry,
+    DmaDesc,
+    Instruction,
+    LayerInfo,
+    Program,
+    Region,
+    Space,
+    Tensor,
+    TensorKind,
+    View,
+)
+from sharp_compiler.isa.spec import ActFn
+from sharp_compiler.transforms.rnn_access import LoweringError
+
+CONST_ALIGN = 64
+
+
+def _int(op: Operation, name: str) -> int:
+    attr = op.properties[name]
+    if isinstance(attr, IntegerAttr):
+        return attr.value.data
+    assert isinstance(attr, IntAttr)
+    return attr.data
+
+
+def _str(op: Operation, name: str) -> str:
+    attr = op.properties[name]
+    assert isinstance(attr, StringAttr)
+    return attr.data
+
+
+def _four(text: str) -> tuple[int, int, int, int]:
+    a, b, c, d = (int(v) for v in text.split(","))
+    return (a, b, c, d)
+
+
+def _array(value: Attribute, name: str) -> np.ndarray:
+    if getattr(value, "is_elided", False):
+        raise LoweringError(
+            f"weights of tensor '{name}' were elided when printed; re-run with --sharp-inline-weights"
+        )
+    return np.ascontiguousarray(value.as_array())  # type: ignore[attr-defined]
+
+
+def program_from_isa(module: ModuleOp) -> Program:
+    hw = module.attributes.get("sharp.hw")
+    prec = module.attributes.get("sharp.precision")
+    if not isinstance(hw, HwConfigAttr) or not isinstance(prec, StringAttr):
+        raise LoweringError("module carries no sharp.hw / sharp.precision")
+    program = Program(config_json=hw.json.data, precision=prec.data)
+    constants = bytearray()
+    for op in module.body.block.ops:
+        if isinstance(op, sharp_isa.TensorEntryOp):
+            shape = tuple(int(d) for d in _str(op, "shape").split("x")) if _str(op, "shape") else ()
+            kind = TensorKind[_str(op, "kind").upper()]
+            offset = size = 0
+            if kind == TensorKind.CONST:
+                value = op.properties.get("value")
+                if value is None:
+                    raise LoweringError(f"const tensor '{_str(op, 'tensor_name')}' has no value")
+                data = _array(value, _str(op, "tensor_name")).astype(_str(op, "dtype"), copy=False)
+                constants.extend(b"\0" * (-len(constants) % CONST_ALIGN))
+                offset, size = len(constants), data.nbytes
+                constants.extend(data.tobytes())
+            program.tensors.append(
+                Tensor(_str(op, "tensor_name"), kind, _str(op, "dtype"), shape, offset, size)
+            )
+        elif isinstance(op, sharp_isa.RegionEntryOp):
+            program.regions.append(Region(_str(op, "region_name"), Space[_str(op, "space").upper()],
+                                          _int(op, "rows"), _int(op, "cols"), _int(op, "base")))  # fmt: skip
+        elif isinstance(op, sharp_isa.ViewEntryOp):
+            program.views.append(View(*(_int(op, n) for n in ("region", "row0", "row_step", "nrows", "col0",
+                                                               "ncols"))))  # fmt: skip
+        elif isinstance(op, sharp_isa.DmaEntryOp):
+            program.dmas.append(DmaDesc(*(_int(op, n) for n in ("tensor", "lens", "base", "row_stride",
+                                                                "step_stride", "nrows", "ncols"))))  # fmt: skip
+        elif isinstance(op, sharp_isa.CopyEntryOp):
+            program.copies.append(CopyDesc(_int(op, "src"), _int(op, "dst"), _int(op, "src_base"),
+                                           _int(op, "dst_base"), _four(_str(op, "sizes")),
+                                           _four(_str(op, "src_strides")), _four(_str(op, "dst_strides"))))  # fmt: skip
+        elif isinstance(op, sharp_isa.ParamEntryOp):
+            clip = op.properties.get("clip")
+            program.params.append(ActParam(ActFn[_str(op, "fn").upper()], float(_str(op, "alpha")),
+                                           float(_str(op, "beta")),
+                                           float(clip.data) if isinstance(clip, StringAttr) else None))  # fmt: skip
+        elif isinstance(op, sharp_isa.LayerEntryOp):
+            rows, cols = (int(v) for v in _str(op, "tile").split("x"))
+            info = LayerInfo(_str(op, "layer_name"), _str(op, "onnx_node"), _str(op, "kind"), _int(op, "pc_begin"),
+                             _int(op, "pc_end"), (rows, cols), _int(op, "macs"))  # fmt: skip
+            program.layers.append(info)
+            program.debug.append(DebugEntry(info.pc_begin, info.pc_end, info.onnx_node))
+        elif isinstance(op, sharp_isa.IsaInstructionOp):
+            a, b, c, d = op.operand_indices()
+            tokens = op.properties.get("tokens")
+            pop, push = (tokens.pop.data, tokens.push.data) if isinstance(tokens, TokensAttr) else (0, 0)
+            flags = op.properties.get("flags")
+            imm = op.properties.get("imm")
+            program.instructions.append(Instruction(
+                op.SPEC.opcode, pop, push, flags.data if isinstance(flags, IntAttr) else 0, a, b, c, d,
+                imm.data if isinstance(imm, IntAttr) else 0,
+            ))  # fmt: skip
+    program.constants = bytes(constants)
+    return program

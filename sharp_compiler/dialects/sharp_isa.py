@@ -1,0 +1,218 @@
+"""The `sharp_isa` dialect: one op per SHARP instruction, 1:1 with the binary.
+
+The instruction ops are generated from `isa.spec.OPS`, so the dialect cannot
+drift from the encoder, decoder and simulator. Operands are indices into the
+binary's tables, which are ops of this dialect too::
+
+    sharp_isa.region {index = 0 : i64, name = "acc", space = "vmem", rows = 1 : i64, cols = 512 : i64, base = 0 : i64}
+    sharp_isa.view {index = 0 : i64, region = 0 : i64, row0 = 0 : i64, row_step = 0 : i64, nrows = 1 : i64, col0 = 0 : i64, ncols = 512 : i64}
+    sharp_isa.loop imm 25
+    sharp_isa.mvm v0, v1, v2 flags 1 tokens <pop [dma], push [act]>
+    sharp_isa.endloop
+
+Operand prefixes: `v` vector-buffer or weight-buffer view, `d` DMA descriptor,
+`c` copy descriptor, `p` activation parameter.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from xdsl.dialects.builtin import IntAttr, IntegerAttr, StringAttr
+from xdsl.ir import Attribute, Dialect
+from xdsl.irdl import IRDLOperation, irdl_op_definition, opt_prop_def, prop_def
+from xdsl.irdl.operations import ParsePropInAttrDict
+from xdsl.parser import Parser
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
+
+from sharp_compiler.dialects.sharp_attrs import TokensAttr
+from sharp_compiler.isa.spec import NO_OPERAND, OPS, Opcode, OperandKind, OpSpec
+
+PREFIX = {
+    OperandKind.VIEW_W: "v", OperandKind.VIEW_R: "v", OperandKind.WVIEW_W: "v", OperandKind.WVIEW_R: "v",
+    OperandKind.DMA_R: "d", OperandKind.DMA_W: "d", OperandKind.COPY: "c", OperandKind.PARAM: "p",
+}  # fmt: skip
+SLOT_NAMES = ("a", "b", "c", "d")
+
+
+class IsaInstructionOp(IRDLOperation):
+    """Base of the generated instruction ops."""
+
+    SPEC: ClassVar[OpSpec]
+
+    def operand_indices(self) -> tuple[int, int, int, int]:
+        values = [self.properties.get(n) for n in SLOT_NAMES]
+        return tuple(v.data if isinstance(v, IntAttr) else NO_OPERAND for v in values)  # type: ignore[return-value]
+
+    def print(self, printer: Printer) -> None:
+        used = [
+            f"{PREFIX[kind]}{idx}"
+            for kind, idx in zip(self.SPEC.operands, self.operand_indices(), strict=True)
+            if kind is not OperandKind.NONE
+        ]
+        if used:
+            printer.print_string(" " + ", ".join(used))
+        for key in ("flags", "imm"):
+            value = self.properties.get(key)
+            if isinstance(value, IntAttr) and value.data:
+                printer.print_string(f" {key} {value.data}")
+        tokens = self.properties.get("tokens")
+        if isinstance(tokens, TokensAttr):
+            printer.print_string(" tokens ")
+            tokens.print_parameters(printer)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> IsaInstructionOp:
+        props: dict[str, Attribute] = {}
+        kinds = [k for k in cls.SPEC.operands if k is not OperandKind.NONE]
+        for slot, kind in zip(SLOT_NAMES, kinds, strict=False):
+            if slot != "a":
+                parser.parse_punctuation(",")
+            token = parser.parse_identifier()
+            prefix = PREFIX[kind]
+            if not token.startswith(prefix) or not token[len(prefix) :].isdigit():
+                parser.raise_error(f"expected operand {prefix}<index>")
+            props[slot] = IntAttr(int(token[len(prefix) :]))
+        for key in ("flags", "imm"):
+            if parser.parse_optional_keyword(key):
+                props[key] = IntAttr(parser.parse_integer(allow_negative=False))
+        if parser.parse_optional_keyword("tokens"):
+            pop, push = TokensAttr.parse_parameters(parser)
+            props["tokens"] = TokensAttr(pop.data, push.data)
+        return cls(properties=props)
+
+
+def _make_instruction_op(spec: OpSpec) -> type[IsaInstructionOp]:
+    namespace: dict[str, object] = {
+        "name": f"sharp_isa.{spec.mnemonic}",
+        "SPEC": spec,
+        "__doc__": f"{spec.summary}\n\n    Unit: {spec.unit.name.lower()}; imm: {spec.imm}.",
+        "__annotations__": {"SPEC": ClassVar[OpSpec]},
+        "flags": opt_prop_def(IntAttr),
+        "imm": opt_prop_def(IntAttr),
+        "tokens": opt_prop_def(TokensAttr),
+    }
+    for slot, kind in zip(SLOT_NAMES, spec.operands, strict=True):
+        if kind is not OperandKind.NONE:
+            namespace[slot] = prop_def(IntAttr)
+    name = "".join(p.title() for p in spec.mnemonic.split("_")) + "Op"
+    return irdl_op_definition(type(name, (IsaInstructionOp,), namespace))
+
+
+INSTRUCTION_OPS: dict[Opcode, type[IsaInstructionOp]] = {op: _make_instruction_op(s) for op, s in OPS.items()}
+
+
+class _TableOp(IRDLOperation):
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "attr-dict"
+
+
+@irdl_op_definition
+class TensorEntryOp(_TableOp):
+    """A DRAM tensor: `sharp_isa.tensor {index, name, kind, dtype, shape, value?}`."""
+
+    name = "sharp_isa.tensor"
+    index = prop_def(IntegerAttr)
+    tensor_name = prop_def(StringAttr)
+    kind = prop_def(StringAttr)
+    dtype = prop_def(StringAttr)
+    shape = prop_def(StringAttr)  # "25x1x64"
+    value = opt_prop_def(Attribute)
+
+
+@irdl_op_definition
+class RegionEntryOp(_TableOp):
+    """An allocated on-chip region."""
+
+    name = "sharp_isa.region"
+    index = prop_def(IntegerAttr)
+    region_name = prop_def(StringAttr)
+    space = prop_def(StringAttr)
+    rows = prop_def(IntegerAttr)
+    cols = prop_def(IntegerAttr)
+    base = prop_def(IntegerAttr)
+
+
+@irdl_op_definition
+class ViewEntryOp(_TableOp):
+    """A window of a region, advancing `row_step` rows per loop iteration."""
+
+    name = "sharp_isa.view"
+    index = prop_def(IntegerAttr)
+    region = prop_def(IntegerAttr)
+    row0 = prop_def(IntegerAttr)
+    row_step = prop_def(IntegerAttr)
+    nrows = prop_def(IntegerAttr)
+    col0 = prop_def(IntegerAttr)
+    ncols = prop_def(IntegerAttr)
+
+
+@irdl_op_definition
+class DmaEntryOp(_TableOp):
+    """A DRAM window (isa.program.DmaDesc); `lens` = -1 when unmasked."""
+
+    name = "sharp_isa.dma"
+    index = prop_def(IntegerAttr)
+    tensor = prop_def(IntegerAttr)
+    lens = prop_def(IntegerAttr)
+    base = prop_def(IntegerAttr)
+    row_stride = prop_def(IntegerAttr)
+    step_stride = prop_def(IntegerAttr)
+    nrows = prop_def(IntegerAttr)
+    ncols = prop_def(IntegerAttr)
+
+
+@irdl_op_definition
+class CopyEntryOp(_TableOp):
+    """A strided DRAM-to-DRAM copy pattern; sizes and strides as "a,b,c,d"."""
+
+    name = "sharp_isa.copy"
+    index = prop_def(IntegerAttr)
+    src = prop_def(IntegerAttr)
+    dst = prop_def(IntegerAttr)
+    src_base = prop_def(IntegerAttr)
+    dst_base = prop_def(IntegerAttr)
+    sizes = prop_def(StringAttr)
+    src_strides = prop_def(StringAttr)
+    dst_strides = prop_def(StringAttr)
+
+
+@irdl_op_definition
+class ParamEntryOp(_TableOp):
+    """An activation parameter entry (function, alpha, beta, clip; the floats as exact reprs)."""
+
+    name = "sharp_isa.param"
+    index = prop_def(IntegerAttr)
+    fn = prop_def(StringAttr)
+    alpha = prop_def(StringAttr)
+    beta = prop_def(StringAttr)
+    clip = opt_prop_def(StringAttr)
+
+
+@irdl_op_definition
+class LayerEntryOp(_TableOp):
+    """Instructions [pc_begin, pc_end) implement one model layer."""
+
+    name = "sharp_isa.layer"
+    layer_name = prop_def(StringAttr)
+    onnx_node = prop_def(StringAttr)
+    kind = prop_def(StringAttr)
+    pc_begin = prop_def(IntegerAttr)
+    pc_end = prop_def(IntegerAttr)
+    tile = prop_def(StringAttr)
+    macs = prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        if self.pc_end.data < self.pc_begin.data:
+            raise VerifyException("layer pc range is reversed")
+
+
+SHARP_ISA = Dialect(
+    "sharp_isa",
+    [
+        *INSTRUCTION_OPS.values(), TensorEntryOp, RegionEntryOp, ViewEntryOp, DmaEntryOp, CopyEntryOp,
+        ParamEntryOp, LayerEntryOp,
+    ],
+    [],
+)  # fmt: skip

@@ -1,0 +1,44 @@
+"""The default compilation pipeline from `rnn` to `sharp_isa`, as one pass spec.
+
+convert-rnn-to-sharp{hw=sharp-4k budget=0 precision=""},sharp-reconfigure{mode=per-layer},
+sharp-schedule{scheme=sequential},sharp-allocate,convert-sharp-to-isa
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.passes import ModulePass
+
+from sharp_compiler.hw.config import DEFAULT_PRESET
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    hw: str = DEFAULT_PRESET
+    budget: int = 0
+    precision: str = ""
+    reconfigure: str = "per-layer"
+    scheme: str = "sequential"
+
+
+def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
+    """The passes of the default pipeline, in order."""
+    from sharp_compiler.transforms.convert_rnn_to_sharp import ConvertRnnToSharpPass
+    from sharp_compiler.transforms.convert_sharp_to_isa import ConvertSharpToIsaPass
+    from sharp_compiler.transforms.sharp_allocate import SharpAllocatePass
+    from sharp_compiler.transforms.sharp_reconfigure import SharpReconfigurePass
+    from sharp_compiler.transforms.sharp_schedule import SharpSchedulePass
+
+    return [
+        ConvertRnnToSharpPass(hw=options.hw, budget=options.budget, precision=options.precision),
+        SharpReconfigurePass(mode=options.reconfigure),
+        SharpSchedulePass(scheme=options.scheme),
+        SharpAllocatePass(),
+        ConvertSharpToIsaPass(),
+    ]
+
+
+def pipeline_spec(options: PipelineOptions) -> str:
+    """The same pipeline as an `sharp-opt -p` string."""
+    return ",".join(str(p.pipeline_pass_spec()) for p in pipeline_passes(options))

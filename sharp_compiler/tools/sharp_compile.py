@@ -1,0 +1,70 @@
+"""sharp-compile: ONNX model -> SHARP binary in one step (like iree-compile).
+
+sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
+             [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule sequential]
+             [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sharp_compiler.hw.config import DEFAULT_PRESET, PRECISIONS
+from sharp_compiler.tools.cli import (
+    OneLineArgumentParser,
+    ToolError,
+    atomic_write,
+    parse_shape_option,
+    run_tool,
+)
+
+BUDGETS_DOC = "multiplier count overriding the preset's (a power of two, e.g. 1024, 4096, 16384, 65536)"
+
+
+def build_parser() -> OneLineArgumentParser:
+    parser = OneLineArgumentParser(prog="sharp-compile", description="Compile an ONNX RNN model for SHARP.")
+    parser.add_argument("model", help="the .onnx model")
+    parser.add_argument("-o", "--output", required=True, help="the .sbin binary to write")
+    parser.add_argument("--hw", default=DEFAULT_PRESET, help="hardware preset name or JSON file")
+    parser.add_argument("--budget", type=int, default=0, help=BUDGETS_DOC)
+    parser.add_argument(
+        "--precision", choices=PRECISIONS, default="", help="datapath mode (default: preset's)"
+    )
+    parser.add_argument("--reconfigure", choices=("per-layer", "fixed"), default="per-layer",
+                        help="choose each layer's tile geometry, or keep the preset's default")  # fmt: skip
+    parser.add_argument("--schedule", choices=("sequential",), default="sequential", help="scheduling scheme")
+    parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
+                        help="make a dynamic input static, e.g. x=25,1,64 (repeatable)")  # fmt: skip
+    parser.add_argument("--emit-ir", metavar="DIR", help="also write the IR after each pass into DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+
+    def body() -> int:
+        from sharp_compiler.api import compile_onnx
+
+        if args.budget < 0:
+            raise ToolError(f"--budget must be positive, got {args.budget}")
+        if not Path(args.model).is_file():
+            raise ToolError(f"{args.model}: no such file")
+        result = compile_onnx(
+            args.model, hw=args.hw, budget=args.budget, precision=args.precision, reconfigure=args.reconfigure,
+            scheme=args.schedule, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
+        )  # fmt: skip
+        if args.emit_ir:
+            out = Path(args.emit_ir)
+            out.mkdir(parents=True, exist_ok=True)
+            for index, (stage, text) in enumerate(result.ir.items()):
+                atomic_write(out / f"{index}-{stage}.mlir", text.encode())
+        atomic_write(args.output, result.binary)
+        return 0
+
+    return run_tool("sharp-compile", body)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

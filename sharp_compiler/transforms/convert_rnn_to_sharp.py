@@ -1,0 +1,522 @@
+"""convert-rnn-to-sharp: the tiled-dispatch lowering from `rnn` to `sharp`.
+
+Every model tensor becomes a DRAM `sharp.tensor`; every recurrent layer
+direction becomes a `sharp.layer` that loads its weights into the weight
+buffer (or streams them in row blocks when they do not fit), then runs a
+`sharp.time_loop` over the sequence whose body dispatches W and R to the
+array, activates and updates the cell (see `recurrent_cells`); glue ops
+(transpose, reshape, concat, slice) become strided DRAM copies. Any input or
+hidden size works: the dispatcher cuts matrices into tile blocks and the
+padding of partial blocks costs time, never exactness.
+
+Before::
+
+    %y, %yh, %yc = rnn.lstm %x, %w, %r ... {hidden_size = 16 ...}
+
+After::
+
+    sharp.tensor input @X : tensor<10x1x8xf32> {onnx_name = "X"}
+    sharp.layer @lstm0_fwd "lstm" from "lstm0" tile <32x32> macs 7680 {
+      sharp.load_weights <@lstm0_fwd_Wbuf[0:64, 0:8]>, <@lstm0_fwd_W[...]>
+      ...
+      sharp.time_loop 10 {
+        sharp.load <@lstm0_fwd_x[0:1, 0:8]>, <@X[base 0, rows 1 stride 8, cols 8, step 8]>
+        sharp.dispatch <@lstm0_fwd_acc[0:1, 0:64]>, <@lstm0_fwd_x[0:1, 0:8]>, <@lstm0_fwd_Wbuf[0:64, 0:8]>
+        ...
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f16, f32, i32, i64
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from sharp_compiler.dialects import sharp
+from sharp_compiler.dialects.sharp_attrs import (
+    ActivationAttr,
+    CopyAttr,
+    DramWindowAttr,
+    HwConfigAttr,
+    TileAttr,
+    WindowAttr,
+)
+from sharp_compiler.hw.config import DEFAULT_PRESET, HwConfig, load_config
+from sharp_compiler.transforms import rnn_access as rnn
+from sharp_compiler.transforms.recurrent_cells import CellBuffers, CellEmitter, CellSpec, WeightDispatch
+from sharp_compiler.transforms.rnn_access import LoweringError
+
+ONNX_TO_ACT = {
+    "Sigmoid": "sigmoid", "Tanh": "tanh", "Relu": "relu", "HardSigmoid": "hard_sigmoid", "Affine": "affine",
+    "LeakyRelu": "leaky_relu", "ThresholdedRelu": "thresholded_relu", "ScaledTanh": "scaled_tanh", "Elu": "elu",
+    "Softsign": "softsign", "Softplus": "softplus",
+}  # fmt: skip
+GLUE_OPS = ("rnn.transpose", "rnn.reshape", "rnn.concat", "rnn.slice")
+
+
+def module_config(module: ModuleOp) -> tuple[HwConfig, str]:
+    """The hardware config and precision a module carries (set by convert-rnn-to-sharp)."""
+    hw = module.attributes.get("sharp.hw")
+    prec = module.attributes.get("sharp.precision")
+    if not isinstance(hw, HwConfigAttr) or not isinstance(prec, StringAttr):
+        raise LoweringError("module carries no sharp.hw / sharp.precision; run convert-rnn-to-sharp first")
+    return hw.config(), prec.data
+
+
+def resolve_config(module: ModuleOp, preset: str, budget: int, precision: str) -> HwConfig:
+    existing = module.attributes.get("sharp.hw")
+    if isinstance(existing, HwConfigAttr) and preset == DEFAULT_PRESET and not budget:
+        cfg = existing.config()
+    else:
+        cfg = load_config(preset)
+    if budget:
+        cfg = cfg.with_budget(budget)
+    if precision:
+        cfg = cfg.with_precision(precision)
+    return cfg
+
+
+def _symbol(text: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    return cleaned if cleaned and not cleaned[0].isdigit() else f"t_{cleaned}"
+
+
+def _contiguous_strides(shape: tuple[int, ...]) -> list[int]:
+    strides, acc = [], 1
+    for dim in reversed(shape):
+        strides.append(acc)
+        acc *= dim
+    return list(reversed(strides))
+
+
+def _pad4(values: list[int], fill: int) -> list[int]:
+    if len(values) > 4:
+        raise LoweringError(f"tensors of rank {len(values)} > 4 are not supported by the DMA engine")
+    return [fill] * (4 - len(values)) + values
+
+
+@dataclass
+class _Lowering:
+    cfg: HwConfig
+    precision: str
+    tensors: list[Operation] = field(default_factory=list)
+    buffers: list[Operation] = field(default_factory=list)
+    layers: list[Operation] = field(default_factory=list)
+    value_tensor: dict[SSAValue, str] = field(default_factory=dict)
+    symbols: set[str] = field(default_factory=set)
+    output_names: dict[SSAValue, str] = field(default_factory=dict)
+
+    def unique(self, base: str) -> str:
+        name, k = _symbol(base), 1
+        while name in self.symbols:
+            name, k = f"{_symbol(base)}_{k}", k + 1
+        self.symbols.add(name)
+        return name
+
+    # --- tensors -----------------------------------------------------------
+    def add_tensor(self, base: str, kind: str, shape: tuple[int, ...], elem: Attribute = f32,
+                   onnx_name: str | None = None, value: Attribute | None = None) -> str:  # fmt: skip
+        sym = self.unique(base)
+        self.tensors.append(sharp.TensorOp(sym, kind, TensorType(elem, shape), onnx_name, value))
+        return sym
+
+    def const_tensor(self, base: str, array: np.ndarray) -> str:
+        from sharp_compiler.dialects.weights import WeightsAttr
+
+        elem = {np.dtype("float32"): f32, np.dtype("float16"): f16, np.dtype("int32"): i32,
+                np.dtype("int64"): i64}[array.dtype]  # fmt: skip
+        sym = self.unique(base)
+        attr = WeightsAttr.from_array(sym, np.ascontiguousarray(array))
+        self.tensors.append(sharp.TensorOp(sym, "const", TensorType(elem, array.shape), None, attr))
+        return sym
+
+    def tensor_of(self, value: SSAValue) -> str:
+        """The DRAM tensor holding a value (constants are materialised on first use)."""
+        if value in self.value_tensor:
+            return self.value_tensor[value]
+        attr = rnn.weights_attr_of(value)
+        if attr is None:
+            raise LoweringError(f"value {value.name_hint or ''} has no producer the lowering knows")
+        array = np.asarray(attr.as_array())  # type: ignore[attr-defined]
+        if array.dtype == np.float64:
+            array = array.astype(np.float32)
+        sym = self.const_tensor(value.name_hint or "const", array)
+        self.value_tensor[value] = sym
+        return sym
+
+    def result_tensor(self, value: SSAValue, base: str) -> str | None:
+        """The tensor a result is written to: a named output, scratch, or None when unused."""
+        if not value.uses:
+            return None
+        shape = rnn.shape_of(value)
+        ttype = value.type
+        assert isinstance(ttype, TensorType)
+        if value in self.output_names:
+            name = self.output_names[value]
+            sym = self.add_tensor(name, "output", shape, ttype.element_type, name)
+        else:
+            sym = self.add_tensor(base, "scratch", shape, ttype.element_type)
+        self.value_tensor[value] = sym
+        return sym
+
+    def buffer(self, name: str, space: str, rows: int, cols: int) -> str:
+        sym = self.unique(name)
+        self.buffers.append(sharp.BufferOp(sym, space, rows, cols))
+        return sym
+
+    def layer(self, name: str, kind: str, onnx_node: str, ops: list[Operation]) -> None:
+        macs = count_macs(ops)
+        tile = TileAttr(*self.cfg.default_tile)
+        self.layers.append(sharp.LayerOp(name, kind, onnx_node, tile, macs, Region(Block(ops))))
+
+    # --- the graph ------------------------------------------------------------
+    def run(self, fn: func.FuncOp) -> None:
+        input_names = _names(fn, "rnn.input_names", len(fn.args), "input")
+        ret = fn.body.block.last_op
+        assert isinstance(ret, func.ReturnOp)
+        output_names = _names(fn, "rnn.output_names", len(ret.arguments), "output")
+        for arg, name in zip(fn.args, input_names, strict=True):
+            ttype = arg.type
+            assert isinstance(ttype, TensorType)
+            self.value_tensor[arg] = self.add_tensor(
+                name, "input", rnn.shape_of(arg), ttype.element_type, name
+            )
+        pending: list[tuple[SSAValue, str]] = []
+        for value, name in zip(ret.arguments, output_names, strict=True):
+            if (
+                value in self.output_names
+                or value in self.value_tensor
+                or rnn.weights_attr_of(value) is not None
+            ):
+                pending.append((value, name))  # needs a copy into its own named tensor
+            else:
+                self.output_names[value] = name
+        for op in fn.body.block.ops:
+            if op.name in rnn.RECURRENT_OPS:
+                self.recurrent(rnn.read_recurrent(op))
+            elif op.name in GLUE_OPS:
+                self.glue(op)
+            elif op.name in ("rnn.constant", "func.return"):
+                continue
+            else:
+                raise LoweringError(f"no lowering for '{op.name}' yet")
+        for value, name in pending:
+            src = self.tensor_of(value)
+            shape = rnn.shape_of(value)
+            ttype = value.type
+            assert isinstance(ttype, TensorType)
+            dst = self.add_tensor(name, "output", shape, ttype.element_type, name)
+            self.layer(self.unique(f"copy_{name}"), "copy", name, [_flat_copy(src, dst, math.prod(shape))])
+
+    # --- recurrent layers -----------------------------------------------------
+    def recurrent(self, node: rnn.RecurrentNode) -> None:
+        op = node.op
+        x_val, w_val, r_val = (rnn.operand(op, n) for n in ("X", "W", "R"))
+        assert x_val is not None and w_val is not None and r_val is not None
+        x_shape = rnn.shape_of(x_val)
+        steps, batch = (x_shape[0], x_shape[1]) if node.layout == 0 else (x_shape[1], x_shape[0])
+        input_size, hidden, ndir = x_shape[2], node.hidden, len(node.directions)
+        w_all = rnn.constant_array(w_val, f"{node.onnx_node}: W")
+        r_all = rnn.constant_array(r_val, f"{node.onnx_node}: R")
+        b_val, p_val = rnn.operand(op, "B"), rnn.operand(op, "P")
+        b_all = rnn.constant_array(b_val, f"{node.onnx_node}: B") if b_val is not None else None
+        p_all = rnn.constant_array(p_val, f"{node.onnx_node}: P") if p_val is not None else None
+        x_sym = self.tensor_of(x_val)
+        lens_val = rnn.operand(op, "sequence_lens")
+        lens_sym = self.tensor_of(lens_val) if lens_val is not None else ""
+        init_h = rnn.operand(op, "initial_h")
+        init_c = rnn.operand(op, "initial_c")
+        h0_sym = self.tensor_of(init_h) if init_h is not None else None
+        c0_sym = self.tensor_of(init_c) if init_c is not None else None
+        base = _symbol(node.onnx_node)
+        y_sym = self.result_tensor(op.results[0], f"{base}_Y")
+        yh_sym = self.result_tensor(op.results[1], f"{base}_Y_h")
+        yc_sym = self.result_tensor(op.results[2], f"{base}_Y_c") if node.kind == "lstm" else None
+        geo = _Geometry(node.layout, steps, batch, hidden, ndir, input_size)
+        for d, reverse in enumerate(node.directions):
+            name = self.unique(f"{base}_{'bwd' if reverse else 'fwd'}")
+            gh = node.gates * hidden
+            wbytes = self.cfg.weight_bytes_per_element(self.precision)
+            wtype = np.float16 if self.precision == "fp16" else np.float32
+            w_sym = self.const_tensor(f"{name}_W", w_all[d].astype(wtype))
+            r_sym = self.const_tensor(f"{name}_R", r_all[d].astype(wtype))
+            prologue: list[Operation] = []
+            resident = gh * (input_size + hidden) * wbytes <= self.cfg.weight_buffer_bytes
+            dispatch = self.weight_dispatch(name, resident, {"W": (w_sym, input_size), "R": (r_sym, hidden)},
+                                            gh, prologue)  # fmt: skip
+            bufs = self.cell_buffers(name, node, batch, hidden, input_size)
+            cell = CellEmitter(bufs, self.cell_spec(node, d), dispatch)
+            self.load_constants(node, d, bufs, b_all, p_all, prologue)
+            for state, sym in ((bufs.h, h0_sym), (bufs.c, c0_sym)):
+                if state is None:
+                    continue
+                prologue.append(self.init_state(cell, state, sym, geo, d))
+            if lens_sym:
+                assert bufs.mask is not None
+                lens_buf = self.buffer(f"{name}_lens", "vmem", batch, 1)
+                prologue.append(
+                    sharp.LoadOp(cell.win(lens_buf, 0, 1), DramWindowAttr(lens_sym, 0, batch, 1, 1, 0))
+                )
+            body: list[Operation] = []
+            if lens_sym:
+                assert bufs.mask is not None
+                body.append(sharp.SeqMaskOp(cell.win(bufs.mask, 0, 1), cell.win(lens_buf, 0, 1)))
+            body.append(sharp.LoadOp(cell.win(bufs.x, 0, input_size), geo.x_window(x_sym, lens_sym), reverse))
+            body.extend(cell.emit_step())
+            if y_sym is not None:
+                body.append(
+                    sharp.StoreOp(geo.y_window(y_sym, d, lens_sym), cell.win(bufs.h, 0, hidden), reverse)
+                )
+            epilogue: list[Operation] = []
+            if yh_sym is not None:
+                epilogue.append(sharp.StoreOp(geo.state_window(yh_sym, d), cell.win(bufs.h, 0, hidden)))
+            if yc_sym is not None and bufs.c is not None:
+                epilogue.append(sharp.StoreOp(geo.state_window(yc_sym, d), cell.win(bufs.c, 0, hidden)))
+            loop = sharp.TimeLoopOp(steps, Region(Block(body)))
+            self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue])
+
+    def weight_dispatch(self, name: str, resident: bool, mats: dict[str, tuple[str, int]], rows: int,
+                        prologue: list[Operation]) -> WeightDispatch:  # fmt: skip
+        """Resident weights are loaded once; otherwise they stream through one block buffer."""
+        if resident:
+            bufs: dict[str, str] = {}
+            for key, (sym, k) in mats.items():
+                bufs[key] = self.buffer(f"{name}_{key}buf", "wmem", rows, k)
+                prologue.append(sharp.LoadWeightsOp(WindowAttr(bufs[key], 0, rows, 0, 0, k),
+                                                    DramWindowAttr(sym, 0, rows, k, k, 0)))  # fmt: skip
+
+            def emit_resident(dst: WindowAttr, src: WindowAttr, mat: str, row0: int, nrows: int,
+                              acc: bool) -> list[Operation]:  # fmt: skip
+                k = mats[mat][1]
+                return [sharp.DispatchOp(dst, src, WindowAttr(bufs[mat], row0, nrows, 0, 0, k), acc)]
+
+            return WeightDispatch(emit_resident)
+        kmax = max(k for _, k in mats.values())
+        capacity = self.cfg.weight_buffer_bytes // self.cfg.weight_bytes_per_element(self.precision)
+        block_rows = min(rows, capacity // kmax)
+        if block_rows < 1:
+            raise LoweringError(f"{name}: one weight row of {kmax} elements does not fit the weight buffer")
+        stream = self.buffer(f"{name}_wstream", "wmem", block_rows, kmax)
+
+        def emit_streamed(dst: WindowAttr, src: WindowAttr, mat: str, row0: int, nrows: int,
+                          acc: bool) -> list[Operation]:  # fmt: skip
+            sym, k = mats[mat]
+            ops: list[Operation] = []
+            for r in range(row0, row0 + nrows, block_rows):
+                n = min(block_rows, row0 + nrows - r)
+                block = WindowAttr(stream, 0, n, 0, 0, k)
+                ops.append(sharp.LoadWeightsOp(block, DramWindowAttr(sym, r * k, n, k, k, 0)))
+                part = WindowAttr(dst.buffer.data, dst.row0.data, dst.nrows.data, dst.row_step.data,
+                                  dst.col0.data + r - row0, n)  # fmt: skip
+                ops.append(sharp.DispatchOp(part, src, block, acc))
+            return ops
+
+        return WeightDispatch(emit_streamed)
+
+    def cell_buffers(self, name: str, node: rnn.RecurrentNode, batch: int, hidden: int,
+                     input_size: int) -> CellBuffers:  # fmt: skip
+        gh = node.gates * hidden
+        vb = lambda key, rows, cols: self.buffer(f"{name}_{key}", "vmem", rows, cols)  # noqa: E731
+        op = node.op
+        has_bias = rnn.operand(op, "B") is not None
+        lstm, gru = node.kind == "lstm", node.kind == "gru"
+        lbr = gru and node.linear_before_reset
+        masked = rnn.operand(op, "sequence_lens") is not None
+        return CellBuffers(
+            batch=batch, hidden=hidden, input_size=input_size, x=vb("x", batch, input_size),
+            h=vb("h", batch, hidden), acc=vb("acc", batch, gh), gates=vb("gates", batch, gh),
+            tmp=vb("tmp", batch, hidden), bias=vb("bias", 1, gh) if has_bias else None,
+            c=vb("c", batch, hidden) if lstm else None,
+            c_new=vb("c_new", batch, hidden) if lstm and masked else None,
+            h_new=vb("h_new", batch, hidden) if masked else None,
+            peephole=vb("peephole", 1, 3 * hidden) if lstm and rnn.operand(op, "P") is not None else None,
+            rec=vb("rec", batch, gh) if lbr else None,
+            rec_bias=vb("rec_bias", 1, gh) if lbr and has_bias else None,
+            mask=vb("mask", batch, 1) if masked else None,
+        )  # fmt: skip
+
+    def cell_spec(self, node: rnn.RecurrentNode, d: int) -> CellSpec:
+        per = node.per_direction
+        chosen = node.activations[d * per : (d + 1) * per]
+        if len(chosen) != per:
+            raise LoweringError(f"{node.onnx_node}: expected {per} activations per direction")
+        acts: list[ActivationAttr] = []
+        for slot, (onnx_name, alpha, beta) in enumerate(chosen):
+            if onnx_name not in ONNX_TO_ACT:
+                raise LoweringError(f"{node.onnx_node}: unsupported activation '{onnx_name}'")
+            # ONNX applies clip to the gate inputs, not to the cell state entering h().
+            clip = node.clip if not (node.kind == "lstm" and slot == 2) else None
+            acts.append(ActivationAttr(ONNX_TO_ACT[onnx_name], alpha, beta, clip))
+        return CellSpec(node.kind, acts, node.input_forget, node.linear_before_reset)
+
+    def load_constants(self, node: rnn.RecurrentNode, d: int, bufs: CellBuffers, b_all: np.ndarray | None,
+                       p_all: np.ndarray | None, prologue: list[Operation]) -> None:  # fmt: skip
+        gh = node.gates * node.hidden
+
+        def load_row(buf: str, values: np.ndarray, label: str) -> None:
+            sym = self.const_tensor(f"{label}_init", values.astype(np.float32).reshape(1, -1))
+            n = values.size
+            prologue.append(sharp.LoadOp(WindowAttr(buf, 0, 1, 0, 0, n), DramWindowAttr(sym, 0, 1, n, n, 0)))
+
+        name = bufs.x.removesuffix("_x")
+        if b_all is not None and bufs.bias is not None:
+            wb, rb = b_all[d][:gh].astype(np.float32), b_all[d][gh:].astype(np.float32)
+            if bufs.rec_bias is not None:
+                load_row(bufs.bias, wb, f"{name}_Wb")
+                load_row(bufs.rec_bias, rb, f"{name}_Rb")
+            else:
+                load_row(bufs.bias, wb + rb, f"{name}_bias")
+        if p_all is not None and bufs.peephole is not None:
+            load_row(bufs.peephole, p_all[d], f"{name}_P")
+
+    def init_state(self, cell: CellEmitter, state: str, sym: str | None, geo: _Geometry, d: int) -> Operation:
+        win = cell.win(state, 0, geo.hidden)
+        if sym is None:
+            return sharp.FillOp(win, 0.0)
+        return sharp.LoadOp(win, geo.state_window(sym, d))
+
+    # --- glue -----------------------------------------------------------------
+    def glue(self, op: Operation) -> None:
+        src_val = op.operands[0]
+        out = op.results[0]
+        node = rnn.str_prop(op, "onnx_node", op.name)
+        dst = self.result_tensor(out, f"{_symbol(node)}_out")
+        if dst is None:
+            return
+        out_shape = rnn.shape_of(out)
+        copies: list[Operation] = []
+        if op.name == "rnn.reshape":
+            copies.append(_flat_copy(self.tensor_of(src_val), dst, math.prod(out_shape)))
+        elif op.name == "rnn.transpose":
+            perm = _int_list_prop(op, "perm")
+            in_shape = rnn.shape_of(src_val)
+            in_strides = _contiguous_strides(in_shape)
+            src_strides = [in_strides[p] for p in perm]
+            copies.append(_copy(self.tensor_of(src_val), dst, list(out_shape), 0, src_strides, 0,
+                                _contiguous_strides(out_shape)))  # fmt: skip
+        elif op.name == "rnn.concat":
+            axis = rnn.int_prop(op, "axis")
+            axis = axis % len(out_shape)
+            out_strides = _contiguous_strides(out_shape)
+            offset = 0
+            for value in op.operands:
+                shape = rnn.shape_of(value)
+                copies.append(_copy(self.tensor_of(value), dst, list(shape), 0, _contiguous_strides(shape),
+                                    offset * out_strides[axis], out_strides))  # fmt: skip
+                offset += shape[axis]
+        elif op.name == "rnn.slice":
+            in_shape = rnn.shape_of(src_val)
+            in_strides = _contiguous_strides(in_shape)
+            starts, axes, steps = (_int_list_prop(op, k) for k in ("starts", "axes", "steps"))
+            src_strides, base = list(in_strides), 0
+            for start, axis, step in zip(starts, axes, steps, strict=True):
+                axis %= len(in_shape)
+                base += start * in_strides[axis]
+                src_strides[axis] = in_strides[axis] * step
+            copies.append(_copy(self.tensor_of(src_val), dst, list(out_shape), base, src_strides, 0,
+                                _contiguous_strides(out_shape)))  # fmt: skip
+        self.layer(self.unique(_symbol(node)), "copy", node, copies)
+
+
+def _int_list_prop(op: Operation, name: str) -> list[int]:
+    attr = op.properties.get(name) or op.attributes.get(name)
+    if attr is None:
+        raise LoweringError(f"{op.name} is missing '{name}'")
+    data = getattr(attr, "data", None)
+    if isinstance(attr, ArrayAttr):
+        return [a.value.data if isinstance(a, IntegerAttr) else int(a.data) for a in attr.data]  # type: ignore[union-attr]
+    if data is not None and hasattr(attr, "get_values"):
+        return [int(v) for v in attr.get_values()]  # type: ignore[attr-defined]
+    if isinstance(data, (tuple, list)):
+        return [int(v) for v in data]
+    raise LoweringError(f"{op.name} property '{name}' is not an integer list")
+
+
+def _copy(src: str, dst: str, sizes: list[int], src_base: int, src_strides: list[int], dst_base: int,
+          dst_strides: list[int]) -> Operation:  # fmt: skip
+    return sharp.CopyOp(CopyAttr(src, dst, _pad4(sizes, 1), src_base, _pad4(src_strides, 0), dst_base,
+                                 _pad4(dst_strides, 0)))  # fmt: skip
+
+
+def _flat_copy(src: str, dst: str, count: int) -> Operation:
+    return _copy(src, dst, [count], 0, [1], 0, [1])
+
+
+def _names(fn: func.FuncOp, key: str, count: int, prefix: str) -> list[str]:
+    attr = fn.attributes.get(key) or fn.properties.get(key)
+    if isinstance(attr, ArrayAttr):
+        names = [a.data for a in attr.data if isinstance(a, StringAttr)]
+        if len(names) == count:
+            return names
+    return [f"{prefix}{i}" for i in range(count)]
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """DRAM addressing of X, Y, Y_h/Y_c and initial states for one recurrent node."""
+
+    layout: int
+    steps: int
+    batch: int
+    hidden: int
+    ndir: int
+    input_size: int
+
+    def x_window(self, sym: str, lens: str) -> DramWindowAttr:
+        t, b, i = self.steps, self.batch, self.input_size
+        if self.layout == 0:  # [T, B, I]
+            return DramWindowAttr(sym, 0, b, i, i, b * i, lens)
+        return DramWindowAttr(sym, 0, b, t * i, i, i, lens)  # [B, T, I]
+
+    def y_window(self, sym: str, d: int, lens: str) -> DramWindowAttr:
+        t, b, h, nd = self.steps, self.batch, self.hidden, self.ndir
+        if self.layout == 0:  # [T, D, B, H]
+            return DramWindowAttr(sym, d * b * h, b, h, h, nd * b * h, lens)
+        return DramWindowAttr(sym, d * h, b, t * nd * h, h, nd * h, lens)  # [B, T, D, H]
+
+    def state_window(self, sym: str, d: int) -> DramWindowAttr:
+        b, h, nd = self.batch, self.hidden, self.ndir
+        if self.layout == 0:  # [D, B, H]
+            return DramWindowAttr(sym, d * b * h, b, h, h, 0)
+        return DramWindowAttr(sym, d * h, b, nd * h, h, 0)  # [B, D, H]
+
+
+def count_macs(ops: list[Operation]) -> int:
+    """Useful multiply-accumulates of a list of ops (loops multiply their body)."""
+    total = 0
+    for op in ops:
+        if isinstance(op, sharp.DispatchOp):
+            total += op.dst.nrows.data * op.dst.ncols.data * op.src.ncols.data
+        elif isinstance(op, sharp.TimeLoopOp):
+            total += op.trips.data * count_macs(list(op.body.block.ops))
+    return total
+
+
+@dataclass(frozen=True)
+class ConvertRnnToSharpPass(ModulePass):
+    """Lower `rnn` layers to tiled dispatch over time steps in `sharp`."""
+
+    name = "convert-rnn-to-sharp"
+    hw: str = DEFAULT_PRESET
+    budget: int = 0
+    precision: str = ""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        cfg = resolve_config(op, self.hw, self.budget, self.precision)
+        funcs = [f for f in op.body.block.ops if isinstance(f, func.FuncOp)]
+        if len(funcs) != 1:
+            raise LoweringError(f"expected one func.func holding the model, found {len(funcs)}")
+        lowering = _Lowering(cfg, cfg.precision)
+        lowering.run(funcs[0])
+        for old in list(op.body.block.ops):
+            old.detach()
+            old.erase()
+        op.body.block.add_ops([*lowering.tensors, *lowering.buffers, *lowering.layers])
+        op.attributes["sharp.hw"] = HwConfigAttr(cfg)
+        op.attributes["sharp.precision"] = StringAttr(cfg.precision)

@@ -1,0 +1,213 @@
+"""convert-sharp-to-isa: flatten scheduled, allocated `sharp` into `sharp_isa` instructions.
+
+Buffers become regions, windows and DRAM patterns are interned into the
+view / DMA / copy / param tables, `sharp.time_loop` becomes `loop`/`endloop`,
+and every layer records its pc range for per-layer statistics and the debug
+map. The result is 1:1 with the binary.
+
+Before::
+
+    sharp.time_loop 10 {
+      sharp.dispatch <@acc[0:1, 0:64]>, <@x[0:1, 0:8]>, <@W[0:64, 0:8]> tokens <pop [dma], push []>
+    }
+
+After::
+
+    sharp_isa.view {index = 0 : i64, region = 2 : i64, ...}
+    sharp_isa.loop imm 10
+    sharp_isa.mvm v0, v1, v2 tokens <pop [dma], push []>
+    sharp_isa.endloop
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.ir import Attribute, Operation
+from xdsl.passes import ModulePass
+
+from sharp_compiler.dialects import sharp, sharp_isa
+from sharp_compiler.dialects.sharp_attrs import ActivationAttr, CopyAttr, DramWindowAttr, WindowAttr
+from sharp_compiler.isa.spec import OPS, Flag, Opcode, OperandKind, nop_flags
+from sharp_compiler.transforms.rnn_access import LoweringError
+
+DTYPE_NAMES = {"f32": "float32", "f16": "float16", "i32": "int32", "i64": "int64"}
+
+
+def _i(value: int) -> IntegerAttr:
+    return IntegerAttr(value, i64)
+
+
+@dataclass
+class _Tables:
+    tensors: dict[str, int] = field(default_factory=dict)
+    regions: dict[str, int] = field(default_factory=dict)
+    views: dict[tuple[int, ...], int] = field(default_factory=dict)
+    dmas: dict[tuple[int, ...], int] = field(default_factory=dict)
+    copies: dict[tuple[object, ...], int] = field(default_factory=dict)
+    params: dict[tuple[object, ...], int] = field(default_factory=dict)
+    entries: list[Operation] = field(default_factory=list)
+
+    def view(self, win: WindowAttr) -> int:
+        if win.buffer.data not in self.regions:
+            raise LoweringError(f"window names unknown buffer @{win.buffer.data}")
+        key = (self.regions[win.buffer.data], win.row0.data, win.row_step.data, win.nrows.data, win.col0.data,
+               win.ncols.data)  # fmt: skip
+        if key not in self.views:
+            self.views[key] = len(self.views)
+            names = ("region", "row0", "row_step", "nrows", "col0", "ncols")
+            self.entries.append(sharp_isa.ViewEntryOp(properties={"index": _i(self.views[key]),
+                                **{n: _i(v) for n, v in zip(names, key, strict=True)}}))  # fmt: skip
+        return self.views[key]
+
+    def tensor(self, sym: str) -> int:
+        if sym not in self.tensors:
+            raise LoweringError(f"DRAM pattern names unknown tensor @{sym}")
+        return self.tensors[sym]
+
+    def dma(self, pattern: DramWindowAttr) -> int:
+        lens = self.tensor(pattern.lens.data) if pattern.lens.data else -1
+        key = (self.tensor(pattern.tensor.data), lens, pattern.base.data, pattern.row_stride.data,
+               pattern.step_stride.data, pattern.nrows.data, pattern.ncols.data)  # fmt: skip
+        if key not in self.dmas:
+            self.dmas[key] = len(self.dmas)
+            names = ("tensor", "lens", "base", "row_stride", "step_stride", "nrows", "ncols")
+            self.entries.append(sharp_isa.DmaEntryOp(properties={"index": _i(self.dmas[key]),
+                                **{n: _i(v) for n, v in zip(names, key, strict=True)}}))  # fmt: skip
+        return self.dmas[key]
+
+    def copy(self, pattern: CopyAttr) -> int:
+        key = (self.tensor(pattern.src.data), self.tensor(pattern.dst.data), pattern.src_base.data,
+               pattern.dst_base.data, pattern.sizes.data, pattern.src_strides.data, pattern.dst_strides.data)  # fmt: skip
+        if key not in self.copies:
+            self.copies[key] = len(self.copies)
+            props: dict[str, Attribute] = {"index": _i(self.copies[key])}
+            for name, value in zip(("src", "dst", "src_base", "dst_base"), key[:4], strict=True):
+                props[name] = _i(value)  # type: ignore[arg-type]
+            for name, value in zip(("sizes", "src_strides", "dst_strides"), key[4:], strict=True):
+                props[name] = StringAttr(value)  # type: ignore[arg-type]
+            self.entries.append(sharp_isa.CopyEntryOp(properties=props))
+        return self.copies[key]
+
+    def param(self, act: ActivationAttr) -> int:
+        clip = act.clip_value
+        key = (act.fn.data, act.alpha.value.data, act.beta.value.data, clip)
+        if key not in self.params:
+            self.params[key] = len(self.params)
+            props: dict[str, Attribute] = {
+                "index": _i(self.params[key]), "fn": StringAttr(act.fn.data),
+                "alpha": StringAttr(repr(act.alpha.value.data)), "beta": StringAttr(repr(act.beta.value.data)),
+            }  # fmt: skip
+            if clip is not None:
+                props["clip"] = StringAttr(repr(clip))
+            self.entries.append(sharp_isa.ParamEntryOp(properties=props))
+        return self.params[key]
+
+    def operand(self, kind: OperandKind, attr: Attribute) -> int:
+        if kind in (OperandKind.VIEW_R, OperandKind.VIEW_W, OperandKind.WVIEW_R, OperandKind.WVIEW_W):
+            assert isinstance(attr, WindowAttr)
+            return self.view(attr)
+        if kind in (OperandKind.DMA_R, OperandKind.DMA_W):
+            assert isinstance(attr, DramWindowAttr)
+            return self.dma(attr)
+        if kind is OperandKind.COPY:
+            assert isinstance(attr, CopyAttr)
+            return self.copy(attr)
+        assert kind is OperandKind.PARAM and isinstance(attr, ActivationAttr)
+        return self.param(attr)
+
+
+def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
+    spec = OPS[op.OPCODE]
+    props: dict[str, Attribute] = {}
+    used = [k for k in spec.operands if k is not OperandKind.NONE]
+    for slot, kind, attr in zip("abcd", used, op.slot_attrs(), strict=False):
+        props[slot] = IntAttr(tables.operand(kind, attr))
+    flags = 0
+    if op.properties.get("accumulate") is not None:
+        flags |= Flag.ACCUMULATE
+    if op.properties.get("reverse") is not None:
+        flags |= Flag.REVERSE
+    if isinstance(op, sharp.SyncOp):
+        flags |= nop_flags(op.unit)
+    imm = 0
+    if isinstance(op, sharp.ConfigureTileOp):
+        imm = op.tile.rows.data << 16 | op.tile.cols.data
+    elif isinstance(op, sharp.FillOp):
+        imm = struct.unpack("<I", struct.pack("<f", float(op.value.data)))[0]
+    if flags:
+        props["flags"] = IntAttr(flags)
+    if imm:
+        props["imm"] = IntAttr(imm)
+    tokens = op.tokens_attr()
+    if tokens is None:
+        raise LoweringError(f"{op.name} has no dependency tokens; run sharp-schedule first")
+    props["tokens"] = tokens
+    return sharp_isa.INSTRUCTION_OPS[op.OPCODE](properties=props)
+
+
+def _flatten(ops: list[Operation], tables: _Tables, code: list[Operation]) -> None:
+    for op in ops:
+        if isinstance(op, sharp.TimeLoopOp):
+            code.append(sharp_isa.INSTRUCTION_OPS[Opcode.LOOP](properties={"imm": IntAttr(op.trips.data)}))
+            _flatten(list(op.body.block.ops), tables, code)
+            code.append(sharp_isa.INSTRUCTION_OPS[Opcode.ENDLOOP]())
+        elif isinstance(op, sharp.InstructionOp):
+            code.append(_instruction(op, tables))
+        else:
+            raise LoweringError(f"unexpected {op.name} inside a layer")
+
+
+@dataclass(frozen=True)
+class ConvertSharpToIsaPass(ModulePass):
+    """Lower scheduled and allocated `sharp` to `sharp_isa` (one op per instruction)."""
+
+    name = "convert-sharp-to-isa"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        tables = _Tables()
+        code: list[Operation] = []
+        layers: list[Operation] = []
+        heads: list[Operation] = []
+        for item in op.body.block.ops:
+            if isinstance(item, sharp.TensorOp):
+                tables.tensors[item.sym_name.data] = len(tables.tensors)
+                ttype = item.tensor_type
+                assert isinstance(ttype, TensorType)
+                name = item.onnx_name.data if item.onnx_name is not None else item.sym_name.data
+                props: dict[str, Attribute] = {
+                    "index": _i(len(tables.tensors) - 1), "tensor_name": StringAttr(name),
+                    "kind": StringAttr(item.kind.data), "dtype": StringAttr(DTYPE_NAMES[str(ttype.element_type)]),
+                    "shape": StringAttr("x".join(str(d) for d in ttype.get_shape())),
+                }  # fmt: skip
+                if item.value is not None:
+                    props["value"] = item.value
+                heads.append(sharp_isa.TensorEntryOp(properties=props))
+            elif isinstance(item, sharp.BufferOp):
+                if item.base is None:
+                    raise LoweringError(
+                        f"buffer @{item.sym_name.data} has no address; run sharp-allocate first"
+                    )
+                tables.regions[item.sym_name.data] = len(tables.regions)
+                heads.append(sharp_isa.RegionEntryOp(properties={
+                    "index": _i(len(tables.regions) - 1), "region_name": StringAttr(item.sym_name.data),
+                    "space": StringAttr(item.space.data), "rows": _i(item.rows.data), "cols": _i(item.cols.data),
+                    "base": _i(item.base.data),
+                }))  # fmt: skip
+        for item in op.body.block.ops:
+            if not isinstance(item, sharp.LayerOp):
+                continue
+            begin = len(code)
+            _flatten(list(item.body.block.ops), tables, code)
+            layers.append(sharp_isa.LayerEntryOp(properties={
+                "layer_name": StringAttr(item.sym_name.data), "onnx_node": StringAttr(item.onnx_node.data),
+                "kind": StringAttr(item.kind.data), "pc_begin": _i(begin), "pc_end": _i(len(code)),
+                "tile": StringAttr(f"{item.tile.rows.data}x{item.tile.cols.data}"), "macs": _i(item.macs.data),
+            }))  # fmt: skip
+        for old in list(op.body.block.ops):
+            old.detach()
+            old.erase()
+        op.body.block.add_ops([*heads, *tables.entries, *layers, *code])

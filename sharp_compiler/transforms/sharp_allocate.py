@@ -1,0 +1,94 @@
+"""sharp-allocate: place every on-chip buffer in the vector or weight buffer.
+
+Buffers live from the first to the last layer that uses them; the pass packs
+them first-fit by lifetime, so layers that run one after another reuse the
+same addresses. A model whose live buffers exceed a memory's capacity is
+rejected with the layer, the need and the capacity.
+
+Before::
+
+    sharp.buffer @l0_acc vmem [1 x 64]
+
+After::
+
+    sharp.buffer @l0_acc vmem [1 x 64] at 0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntAttr, ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+
+from sharp_compiler.dialects import sharp
+from sharp_compiler.dialects.sharp_attrs import WindowAttr
+from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
+from sharp_compiler.transforms.rnn_access import LoweringError
+
+
+def buffers_used(op: Operation) -> set[str]:
+    names: set[str] = set()
+    for inner in op.walk():
+        for attr in inner.properties.values():
+            if isinstance(attr, WindowAttr):
+                names.add(attr.buffer.data)
+    return names
+
+
+def _first_fit(placed: list[tuple[int, int]], size: int) -> int:
+    """Lowest address where [addr, addr+size) overlaps no placed interval."""
+    addr = 0
+    for start, end in sorted(placed):
+        if addr + size <= start:
+            return addr
+        addr = max(addr, end)
+    return addr
+
+
+@dataclass(frozen=True)
+class SharpAllocatePass(ModulePass):
+    """Assign addresses to on-chip buffers by lifetime; check capacities."""
+
+    name = "sharp-allocate"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        cfg, precision = module_config(op)
+        layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
+        buffers = {b.sym_name.data: b for b in op.body.block.ops if isinstance(b, sharp.BufferOp)}
+        life: dict[str, tuple[int, int]] = {}
+        for index, layer in enumerate(layers):
+            for name in buffers_used(layer):
+                if name not in buffers:
+                    raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}")
+                first, _ = life.get(name, (index, index))
+                life[name] = (first, index)
+        capacity = {
+            "vmem": cfg.vector_buffer_words,
+            "wmem": cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision),
+        }
+        unit_bytes = {"vmem": 4, "wmem": cfg.weight_bytes_per_element(precision)}
+        live: dict[str, list[tuple[str, int, int]]] = {"vmem": [], "wmem": []}
+        order = sorted(life, key=lambda n: (life[n][0], n))
+        for name in order:
+            buf = buffers[name]
+            space, size = buf.space.data, buf.rows.data * buf.cols.data
+            first, _ = life[name]
+            live[space] = [(n, s, e) for n, s, e in live[space] if life[n][1] >= first]
+            addr = _first_fit([(s, e) for _, s, e in live[space]], size)
+            if addr + size > capacity[space]:
+                layer = layers[first].sym_name.data
+                need = (addr + size) * unit_bytes[space]
+                have = capacity[space] * unit_bytes[space]
+                memory = "vector buffer" if space == "vmem" else "weight buffer"
+                raise LoweringError(
+                    f"layer @{layer} needs {need} bytes of {memory}, {cfg.name} has {have}: "
+                    "the model does not fit this configuration"
+                )
+            live[space].append((name, addr, addr + size))
+            buf.properties["base"] = IntAttr(addr)
+        for name, buf in buffers.items():
+            if name not in life:  # declared but unused: give it address 0 so the program stays complete
+                buf.properties["base"] = IntAttr(0)

@@ -1,0 +1,110 @@
+"""sharp-reconfigure: choose the tile geometry of every layer for the budget.
+
+For each layer the pass prices every legal tile shape with the simulator's
+cost model (`hw.cost_model.mvm_cycles` over the layer's dispatches, times
+their loop trip counts), then picks the sequence of shapes that minimises
+total cycles including `reconfig_cycles` for every change (an exact dynamic
+program over the layers, so a change is only made when it pays for itself).
+`sharp.configure_tile` ops are placed where the shape changes and nowhere
+else; the array starts in `default_tile`.
+
+Before::
+
+    sharp.layer @l0 "lstm" from "n0" tile <32x32> macs 76800 { ... }
+
+After (hidden 24, input 10, on sharp-4k)::
+
+    sharp.layer @l0 "lstm" from "n0" tile <16x16> macs 76800 {
+      sharp.configure_tile <16x16>
+      ...
+
+With `mode=fixed` every layer keeps `default_tile` (the non-adaptive baseline).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.passes import ModulePass
+
+from sharp_compiler.dialects import sharp
+from sharp_compiler.dialects.sharp_attrs import TileAttr
+from sharp_compiler.hw import cost_model
+from sharp_compiler.hw.config import HwConfig, TileShape
+from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
+from sharp_compiler.transforms.rnn_access import LoweringError
+
+MODES = ("per-layer", "fixed")
+
+
+def dispatch_shapes(ops: list[Operation], trips: int = 1) -> list[tuple[int, int, int, int]]:
+    """(M, K, n_vectors, repetitions) of every dispatch in a list of ops."""
+    shapes: list[tuple[int, int, int, int]] = []
+    for op in ops:
+        if isinstance(op, sharp.DispatchOp):
+            shapes.append((op.dst.ncols.data, op.src.ncols.data, op.dst.nrows.data, trips))
+        elif isinstance(op, sharp.TimeLoopOp):
+            shapes.extend(dispatch_shapes(list(op.body.block.ops), trips * op.trips.data))
+    return shapes
+
+
+def layer_array_cycles(cfg: HwConfig, tile: TileShape, shapes: list[tuple[int, int, int, int]]) -> int:
+    return sum(cost_model.mvm_cycles(cfg, tile, m, k, n) * reps for m, k, n, reps in shapes)
+
+
+def choose_tiles(cfg: HwConfig, layers: list[list[tuple[int, int, int, int]]]) -> list[TileShape]:
+    """Exact minimum over tile sequences of array cycles plus reconfiguration cycles."""
+    candidates = list(cfg.tile_shapes) if cfg.reconfigurable else [cfg.default_tile]
+    best: dict[TileShape, tuple[int, list[TileShape]]] = {cfg.default_tile: (0, [])}
+    for shapes in layers:
+        if not shapes:  # layers without matrix work keep the array as it is
+            best = {t: (c, [*path, t]) for t, (c, path) in best.items()}
+            continue
+        step: dict[TileShape, tuple[int, list[TileShape]]] = {}
+        for tile in candidates:
+            work = layer_array_cycles(cfg, tile, shapes)
+            cost, path = min(
+                ((c + (cfg.reconfig_cycles if prev != tile else 0), p) for prev, (c, p) in best.items()),
+                key=lambda cp: (cp[0], cp[1]),
+            )
+            step[tile] = (cost + work, [*path, tile])
+        best = step
+    return min(best.values(), key=lambda cp: (cp[0], cp[1]))[1]
+
+
+@dataclass(frozen=True)
+class SharpReconfigurePass(ModulePass):
+    """Pick each layer's tile geometry with the cost model; drop redundant reconfigurations."""
+
+    name = "sharp-reconfigure"
+    mode: str = "per-layer"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.mode not in MODES:
+            raise LoweringError(
+                f"sharp-reconfigure: mode must be one of {', '.join(MODES)}, got '{self.mode}'"
+            )
+        cfg, _ = module_config(op)
+        layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
+        shapes = [dispatch_shapes(list(layer.body.block.ops)) for layer in layers]
+        if self.mode == "fixed":
+            tiles = [cfg.default_tile] * len(layers)
+        else:
+            tiles = choose_tiles(cfg, shapes)
+        current = cfg.default_tile
+        for layer, tile, layer_shapes in zip(layers, tiles, shapes, strict=True):
+            for old in [o for o in layer.body.block.ops if isinstance(o, sharp.ConfigureTileOp)]:
+                old.detach()
+                old.erase()
+            layer.properties["tile"] = TileAttr(*tile)
+            if layer_shapes and tile != current:
+                first = layer.body.block.first_op
+                config = sharp.ConfigureTileOp(TileAttr(*tile))
+                if first is None:
+                    layer.body.block.add_op(config)
+                else:
+                    layer.body.block.insert_op_before(config, first)
+                current = tile

@@ -1,0 +1,86 @@
+"""sharp-schedule: order the units' work with dependency tokens.
+
+`scheme=sequential` is the straightforward schedule: every instruction waits
+for the one before it (in dynamic order), so no two units ever overlap. At a
+unit change the earlier instruction pushes a token to the later one's unit,
+which pops it. Loop bodies are bracketed by `sharp.sync "dma"` ops so the
+token pattern of every iteration is the same, whatever unit the body starts
+or ends on (code stays independent of the sequence length).
+
+Before::
+
+    sharp.load <@x[0:1, 0:8]>, <@X[...]>
+    sharp.dispatch <@acc[0:1, 0:64]>, <@x[0:1, 0:8]>, <@W[0:64, 0:8]>
+
+After::
+
+    sharp.load <@x[0:1, 0:8]>, <@X[...]> tokens <pop [], push [array]>
+    sharp.dispatch <@acc[0:1, 0:64]>, <@x[0:1, 0:8]>, <@W[0:64, 0:8]> tokens <pop [dma], push []>
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block
+from xdsl.passes import ModulePass
+
+from sharp_compiler.dialects import sharp
+from sharp_compiler.dialects.sharp_attrs import TokensAttr
+from sharp_compiler.isa.spec import Unit
+from sharp_compiler.transforms.rnn_access import LoweringError
+
+SCHEMES = ("sequential",)
+
+
+@dataclass
+class _Chain:
+    """Links each instruction to its dynamic predecessor with a token when units differ."""
+
+    masks: dict[sharp.InstructionOp, list[int]] = field(default_factory=dict)
+    prev: sharp.InstructionOp | None = None
+
+    def link(self, op: sharp.InstructionOp) -> None:
+        self.masks.setdefault(op, [0, 0])
+        if self.prev is not None and self.prev.unit != op.unit:
+            self.masks[self.prev][1] |= 1 << op.unit
+            self.masks[op][0] |= 1 << self.prev.unit
+        self.prev = op
+
+    def walk(self, block: Block) -> None:
+        for op in list(block.ops):
+            if isinstance(op, sharp.TimeLoopOp):
+                head = sharp.SyncOp(Unit.DMA)
+                block.insert_op_before(head, op)
+                self.link(head)
+                self.walk(op.body.block)
+                tail = sharp.SyncOp(Unit.DMA)
+                op.body.block.add_op(tail)
+                self.link(tail)
+            elif isinstance(op, sharp.LayerOp):
+                self.walk(op.body.block)
+            elif isinstance(op, sharp.InstructionOp):
+                self.link(op)
+
+
+@dataclass(frozen=True)
+class SharpSchedulePass(ModulePass):
+    """Assign dependency tokens to every instruction according to a scheme."""
+
+    name = "sharp-schedule"
+    scheme: str = "sequential"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.scheme not in SCHEMES:
+            raise LoweringError(
+                f"sharp-schedule: scheme must be one of {', '.join(SCHEMES)}, got '{self.scheme}'"
+            )
+        for existing in [o for o in op.walk() if isinstance(o, sharp.SyncOp)]:
+            existing.detach()
+            existing.erase()
+        chain = _Chain()
+        chain.walk(op.body.block)
+        for inst, (pop, push) in chain.masks.items():
+            inst.properties["tokens"] = TokensAttr(pop, push)
