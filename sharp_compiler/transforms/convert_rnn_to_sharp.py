@@ -132,7 +132,10 @@ class _Lowering:
         elem = {np.dtype("float32"): f32, np.dtype("float16"): f16, np.dtype("int32"): i32,
                 np.dtype("int64"): i64}[array.dtype]  # fmt: skip
         sym = self.unique(base)
-        attr = WeightsAttr.from_array(sym, np.ascontiguousarray(array))
+        if isinstance(array, rnn.ElidedArray):  # derived from elided weights: stays elided
+            attr = WeightsAttr.elided(sym, TensorType(elem, array.shape))
+        else:
+            attr = WeightsAttr.from_array(sym, np.ascontiguousarray(array))
         self.tensors.append(sharp.TensorOp(sym, "const", TensorType(elem, array.shape), None, attr))
         return sym
 
@@ -140,12 +143,9 @@ class _Lowering:
         """The DRAM tensor holding a value (constants are materialised on first use)."""
         if value in self.value_tensor:
             return self.value_tensor[value]
-        attr = rnn.weights_attr_of(value)
-        if attr is None:
+        if rnn.weights_attr_of(value) is None:
             raise LoweringError(f"value {value.name_hint or ''} has no producer the lowering knows")
-        array = np.asarray(attr.as_array())  # type: ignore[attr-defined]
-        if array.dtype == np.float64:
-            array = array.astype(np.float32)
+        array = rnn.constant_array(value, "a constant")
         sym = self.const_tensor(value.name_hint or "const", array)
         self.value_tensor[value] = sym
         return sym

@@ -94,12 +94,18 @@ def weights_attr_of(value: SSAValue) -> Attribute | None:
     return None
 
 
+class ElidedArray(np.ndarray):
+    """Zeros standing in for weights that were elided in printed IR (structure-only lowering)."""
+
+
 def constant_array(value: SSAValue, what: str) -> np.ndarray:
+    """A constant operand as numpy; elided weights give an `ElidedArray` of zeros."""
     attr = weights_attr_of(value)
     if attr is None:
         raise LoweringError(f"{what} must be a constant (an initializer), not a run-time input")
-    array = attr.as_array()  # type: ignore[attr-defined]
-    return np.asarray(array)
+    if getattr(attr, "is_elided", False):
+        return np.zeros(attr.shape, attr.dtype).view(ElidedArray)  # type: ignore[attr-defined]
+    return np.asarray(attr.as_array())  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
