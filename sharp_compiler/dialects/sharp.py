@@ -532,6 +532,46 @@ class FillOp(InstructionOp):
 
 
 @irdl_op_definition
+class SoftmaxOp(InstructionOp):
+    """Activation unit, row-wise: dst = softmax(src) (log-softmax with `log`).
+
+    sharp.softmax <@out[0:10, 0:32]>, <@in[0:10, 0:32]> log
+    """
+
+    name = "sharp.softmax"
+    OPCODE: ClassVar[Opcode] = Opcode.SOFTMAX
+    SLOTS: ClassVar[tuple[str, ...]] = ("dst", "src")
+    dst = prop_def(WindowAttr)
+    src = prop_def(WindowAttr)
+    log = opt_prop_def(UnitAttr)
+    tokens = opt_prop_def(TokensAttr)
+    assembly_format = "$dst `,` $src (`log` $log^)? (`tokens` $tokens^)? attr-dict"
+
+    def __init__(self, dst: WindowAttr, src: WindowAttr, log: bool = False):
+        super().__init__(properties=_inst_props(dst=dst, src=src, log=UnitAttr() if log else None))
+
+
+@irdl_op_definition
+class GatherOp(InstructionOp):
+    """DMA, embedding lookup: row r of dst = row indices[r] of a DRAM table.
+
+    sharp.gather <@emb[0:10, 0:64]>, <@idx[0:10, 0:1]>, <@table[base 0, rows 1000 stride 64, cols 64]>
+    """
+
+    name = "sharp.gather"
+    OPCODE: ClassVar[Opcode] = Opcode.GATHER
+    SLOTS: ClassVar[tuple[str, ...]] = ("dst", "indices", "table")
+    dst = prop_def(WindowAttr)
+    indices = prop_def(WindowAttr)
+    table = prop_def(DramWindowAttr)
+    tokens = opt_prop_def(TokensAttr)
+    assembly_format = "$dst `,` $indices `,` $table (`tokens` $tokens^)? attr-dict"
+
+    def __init__(self, dst: WindowAttr, indices: WindowAttr, table: DramWindowAttr):
+        super().__init__(properties={"dst": dst, "indices": indices, "table": table})
+
+
+@irdl_op_definition
 class SyncOp(InstructionOp):
     """A token-only instruction on one unit (primes or drains a dependency queue)."""
 
@@ -554,7 +594,7 @@ SHARP = Dialect(
     [
         TensorOp, BufferOp, LayerOp, TimeLoopOp, ConfigureTileOp, LoadOp, StoreOp, LoadWeightsOp, MoveOp,
         CopyOp, DispatchOp, ActivateOp, AddOp, SubOp, MulOp, FmaOp, OneMinusOp, SelectOp, SeqMaskOp, FillOp,
-        SyncOp,
+        SoftmaxOp, GatherOp, SyncOp,
     ],
     [HwConfigAttr, TileAttr, WindowAttr, DramWindowAttr, CopyAttr, ActivationAttr, TokensAttr],
 )  # fmt: skip

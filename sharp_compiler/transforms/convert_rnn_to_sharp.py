@@ -28,7 +28,6 @@ After::
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,6 +48,7 @@ from sharp_compiler.dialects.sharp_attrs import (
 )
 from sharp_compiler.hw.config import DEFAULT_PRESET, HwConfig, load_config
 from sharp_compiler.transforms import rnn_access as rnn
+from sharp_compiler.transforms.dense_layers import DENSE_LOWERINGS
 from sharp_compiler.transforms.recurrent_cells import CellBuffers, CellEmitter, CellSpec, WeightDispatch
 from sharp_compiler.transforms.rnn_access import LoweringError
 
@@ -82,11 +82,6 @@ def resolve_config(module: ModuleOp, preset: str, budget: int, precision: str) -
     return cfg
 
 
-def _symbol(text: str) -> str:
-    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
-    return cleaned if cleaned and not cleaned[0].isdigit() else f"t_{cleaned}"
-
-
 def _contiguous_strides(shape: tuple[int, ...]) -> list[int]:
     strides, acc = [], 1
     for dim in reversed(shape):
@@ -113,9 +108,9 @@ class _Lowering:
     output_names: dict[SSAValue, str] = field(default_factory=dict)
 
     def unique(self, base: str) -> str:
-        name, k = _symbol(base), 1
+        name, k = rnn.symbol(base), 1
         while name in self.symbols:
-            name, k = f"{_symbol(base)}_{k}", k + 1
+            name, k = f"{rnn.symbol(base)}_{k}", k + 1
         self.symbols.add(name)
         return name
 
@@ -202,6 +197,8 @@ class _Lowering:
                 self.recurrent(rnn.read_recurrent(op))
             elif op.name in GLUE_OPS:
                 self.glue(op)
+            elif op.name in DENSE_LOWERINGS:
+                DENSE_LOWERINGS[op.name](self, op)
             elif op.name in ("rnn.constant", "func.return"):
                 continue
             else:
@@ -234,7 +231,7 @@ class _Lowering:
         init_c = rnn.operand(op, "initial_c")
         h0_sym = self.tensor_of(init_h) if init_h is not None else None
         c0_sym = self.tensor_of(init_c) if init_c is not None else None
-        base = _symbol(node.onnx_node)
+        base = rnn.symbol(node.onnx_node)
         y_sym = self.result_tensor(op.results[0], f"{base}_Y")
         yh_sym = self.result_tensor(op.results[1], f"{base}_Y_h")
         yc_sym = self.result_tensor(op.results[2], f"{base}_Y_c") if node.kind == "lstm" else None
@@ -386,7 +383,7 @@ class _Lowering:
         src_val = op.operands[0]
         out = op.results[0]
         node = rnn.str_prop(op, "onnx_node", op.name)
-        dst = self.result_tensor(out, f"{_symbol(node)}_out")
+        dst = self.result_tensor(out, f"{rnn.symbol(node)}_out")
         if dst is None:
             return
         out_shape = rnn.shape_of(out)
@@ -421,7 +418,7 @@ class _Lowering:
                 src_strides[axis] = in_strides[axis] * step
             copies.append(_copy(self.tensor_of(src_val), dst, list(out_shape), base, src_strides, 0,
                                 _contiguous_strides(out_shape)))  # fmt: skip
-        self.layer(self.unique(_symbol(node)), "copy", node, copies)
+        self.layer(self.unique(rnn.symbol(node)), "copy", node, copies)
 
 
 def _int_list_prop(op: Operation, name: str) -> list[int]:

@@ -131,6 +131,8 @@ def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
         flags |= Flag.ACCUMULATE
     if op.properties.get("reverse") is not None:
         flags |= Flag.REVERSE
+    if op.properties.get("log") is not None:
+        flags |= Flag.LOG
     if isinstance(op, sharp.SyncOp):
         flags |= nop_flags(op.unit)
     imm = 0

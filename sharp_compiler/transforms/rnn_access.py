@@ -7,6 +7,7 @@ into numpy arrays.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,12 @@ GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 class LoweringError(ValueError):
     """A model the lowering cannot map onto the hardware; one line."""
+
+
+def symbol(text: str) -> str:
+    """A valid symbol name derived from an ONNX name."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
+    return cleaned if cleaned and not cleaned[0].isdigit() else f"t_{cleaned}"
 
 
 def shape_of(value: SSAValue) -> tuple[int, ...]:

@@ -1,0 +1,162 @@
+"""The non-recurrent layers around RNNs: linear heads, softmax, activations, embeddings.
+
+Each works row by row over its input flattened to [rows, features]; rows are
+processed in chunks that fit the vector buffer, as a `sharp.time_loop` over
+chunks (plus one remainder chunk), so code size does not grow with the
+number of rows::
+
+    rnn.linear  -> load_weights W^T; loop { load x; dispatch acc = x W^T; add bias; store }
+    rnn.softmax -> loop { load; softmax (log); store }          (activation unit)
+    rnn.activation -> loop { load; activate; store }
+    rnn.embedding  -> loop { load indices; gather rows of the DRAM table; store }
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+from xdsl.ir import Block, Operation, Region
+
+from sharp_compiler.dialects import sharp
+from sharp_compiler.dialects.sharp_attrs import ActivationAttr, DramWindowAttr, WindowAttr
+from sharp_compiler.transforms import rnn_access as rnn
+from sharp_compiler.transforms.rnn_access import LoweringError
+
+if TYPE_CHECKING:
+    from sharp_compiler.transforms.convert_rnn_to_sharp import _Lowering
+
+ELEMENTWISE = {"Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu"}
+ChunkBody = Callable[[int, int, int], list[Operation]]
+"""body(nrows, first_row, row_step_per_iteration) -> ops of one chunk."""
+
+
+def chunked(rows: int, chunk: int, body: ChunkBody) -> list[Operation]:
+    """Ops that run `body` over all rows, `chunk` rows at a time (a loop, then the remainder)."""
+    full, rest = divmod(rows, chunk)
+    ops: list[Operation] = []
+    if full == 1:
+        ops.extend(body(chunk, 0, 0))
+    elif full > 1:
+        ops.append(sharp.TimeLoopOp(full, Region(Block(body(chunk, 0, chunk)))))
+    if rest:
+        ops.extend(body(rest, full * chunk, 0))
+    return ops
+
+
+def _rows_cols(shape: tuple[int, ...]) -> tuple[int, int]:
+    return math.prod(shape[:-1]), shape[-1]
+
+
+def _dram(sym: str, first: int, nrows: int, cols: int, step: int) -> DramWindowAttr:
+    return DramWindowAttr(sym, first * cols, nrows, cols, cols, step * cols)
+
+
+def linear(lw: _Lowering, op: Operation) -> None:
+    node = rnn.str_prop(op, "onnx_node", op.name)
+    x_val, w_val, b_val = op.operands[0], op.operands[1], rnn.operand(op, "bias")
+    out = lw.result_tensor(op.results[0], f"{rnn.symbol(node)}_out")
+    if out is None:
+        return
+    rows, k = _rows_cols(rnn.shape_of(x_val))
+    weight = rnn.constant_array(w_val, f"{node}: weight")
+    n = weight.shape[1]
+    name = lw.unique(rnn.symbol(node))
+    wtype = np.float16 if lw.precision == "fp16" else np.float32
+    w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
+    prologue: list[Operation] = []
+    resident = n * k * lw.cfg.weight_bytes_per_element(lw.precision) <= lw.cfg.weight_buffer_bytes
+    dispatch = lw.weight_dispatch(name, resident, {"W": (w_sym, k)}, n, prologue)
+    bias_buf = None
+    if b_val is not None:
+        bias = rnn.constant_array(b_val, f"{node}: bias").astype(np.float32).reshape(1, n)
+        bias_buf = lw.buffer(f"{name}_bias", "vmem", 1, n)
+        b_sym = lw.const_tensor(f"{name}_bias_init", bias)
+        prologue.append(
+            sharp.LoadOp(WindowAttr(bias_buf, 0, 1, 0, 0, n), DramWindowAttr(b_sym, 0, 1, n, n, 0))
+        )
+    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2) // (k + n)))
+    x_buf = lw.buffer(f"{name}_x", "vmem", chunk_rows, k)
+    y_buf = lw.buffer(f"{name}_y", "vmem", chunk_rows, n)
+    x_sym = lw.tensor_of(x_val)
+
+    def body(nrows: int, first: int, step: int) -> list[Operation]:
+        x_win, y_win = WindowAttr(x_buf, 0, nrows, 0, 0, k), WindowAttr(y_buf, 0, nrows, 0, 0, n)
+        ops: list[Operation] = [sharp.LoadOp(x_win, _dram(x_sym, first, nrows, k, step))]
+        ops += dispatch.emit(y_win, x_win, "W", 0, n, False)
+        if bias_buf is not None:
+            ops.append(sharp.AddOp(y_win, y_win, WindowAttr(bias_buf, 0, 1, 0, 0, n)))
+        ops.append(sharp.StoreOp(_dram(out, first, nrows, n, step), y_win))
+        return ops
+
+    lw.layer(name, "linear", node, [*prologue, *chunked(rows, chunk_rows, body)])
+
+
+def rowwise(
+    lw: _Lowering, op: Operation, kind: str, make: Callable[[WindowAttr, WindowAttr], Operation]
+) -> None:
+    """load -> one activation-unit op -> store, over rows of the input."""
+    node = rnn.str_prop(op, "onnx_node", op.name)
+    out = lw.result_tensor(op.results[0], f"{rnn.symbol(node)}_out")
+    if out is None:
+        return
+    rows, cols = _rows_cols(rnn.shape_of(op.operands[0]))
+    name = lw.unique(rnn.symbol(node))
+    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2) // (2 * cols)))
+    src_buf = lw.buffer(f"{name}_in", "vmem", chunk_rows, cols)
+    dst_buf = lw.buffer(f"{name}_out", "vmem", chunk_rows, cols)
+    src = lw.tensor_of(op.operands[0])
+
+    def body(nrows: int, first: int, step: int) -> list[Operation]:
+        a, b = WindowAttr(src_buf, 0, nrows, 0, 0, cols), WindowAttr(dst_buf, 0, nrows, 0, 0, cols)
+        return [sharp.LoadOp(a, _dram(src, first, nrows, cols, step)), make(b, a),
+                sharp.StoreOp(_dram(out, first, nrows, cols, step), b)]  # fmt: skip
+
+    lw.layer(name, kind, node, chunked(rows, chunk_rows, body))
+
+
+def softmax(lw: _Lowering, op: Operation) -> None:
+    log = op.properties.get("log") is not None
+    rowwise(lw, op, "log_softmax" if log else "softmax", lambda dst, src: sharp.SoftmaxOp(dst, src, log))
+
+
+def activation(lw: _Lowering, op: Operation) -> None:
+    fn = rnn.str_prop(op, "function")
+    if fn not in ELEMENTWISE:
+        raise LoweringError(f"{op.name}: unsupported function '{fn}'")
+    act = ActivationAttr(ELEMENTWISE[fn])
+    rowwise(lw, op, fn.lower(), lambda dst, src: sharp.ActivateOp(dst, src, act))
+
+
+def embedding(lw: _Lowering, op: Operation) -> None:
+    node = rnn.str_prop(op, "onnx_node", op.name)
+    out = lw.result_tensor(op.results[0], f"{rnn.symbol(node)}_out")
+    if out is None:
+        return
+    table_val, idx_val = op.operands[0], op.operands[1]
+    vocab, width = rnn.shape_of(table_val)
+    rows = math.prod(rnn.shape_of(idx_val))
+    table = lw.tensor_of(table_val)
+    indices = lw.tensor_of(idx_val)
+    name = lw.unique(rnn.symbol(node))
+    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2) // (width + 1)))
+    idx_buf = lw.buffer(f"{name}_idx", "vmem", chunk_rows, 1)
+    emb_buf = lw.buffer(f"{name}_rows", "vmem", chunk_rows, width)
+    table_win = DramWindowAttr(table, 0, vocab, width, width, 0)
+
+    def body(nrows: int, first: int, step: int) -> list[Operation]:
+        idx, emb = WindowAttr(idx_buf, 0, nrows, 0, 0, 1), WindowAttr(emb_buf, 0, nrows, 0, 0, width)
+        return [sharp.LoadOp(idx, _dram(indices, first, nrows, 1, step)), sharp.GatherOp(emb, idx, table_win),
+                sharp.StoreOp(_dram(out, first, nrows, width, step), emb)]  # fmt: skip
+
+    lw.layer(name, "embedding", node, chunked(rows, chunk_rows, body))
+
+
+DENSE_LOWERINGS: dict[str, Callable[[_Lowering, Operation], None]] = {
+    "rnn.linear": linear,
+    "rnn.softmax": softmax,
+    "rnn.activation": activation,
+    "rnn.embedding": embedding,
+}
