@@ -247,9 +247,30 @@ class _Lowering:
             resident = gh * (input_size + hidden) * wbytes <= self.cfg.weight_buffer_bytes
             dispatch = self.weight_dispatch(name, resident, {"W": (w_sym, input_size), "R": (r_sym, hidden)},
                                             gh, prologue)  # fmt: skip
-            bufs = self.cell_buffers(name, node, batch, hidden, input_size)
+            rows = steps * batch
+            words = rows * (input_size + gh + (hidden if y_sym is not None else 0))
+            whole = node.layout == 0 and not lens_sym and words <= self.cfg.vector_buffer_words // 2
+            bufs = self.cell_buffers(name, node, batch, hidden, input_size, per_step_x=not whole)
             cell = CellEmitter(bufs, self.cell_spec(node, d), dispatch)
             self.load_constants(node, d, bufs, b_all, p_all, prologue)
+            ybuf = None
+            if whole:  # the input projection of every step at once, outputs kept on chip
+                xseq = self.buffer(f"{name}_xseq", "vmem", rows, input_size)
+                xproj = self.buffer(f"{name}_xproj", "vmem", rows, gh)
+                xseq_all, xproj_all = (
+                    WindowAttr(xseq, 0, rows, 0, 0, input_size),
+                    WindowAttr(xproj, 0, rows, 0, 0, gh),
+                )
+                prologue.append(
+                    sharp.LoadOp(xseq_all, DramWindowAttr(x_sym, 0, rows, input_size, input_size, 0))
+                )
+                prologue.extend(dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False))
+                if bufs.bias is not None:
+                    prologue.append(sharp.AddOp(xproj_all, xproj_all, cell.row(bufs.bias, 0, gh)))
+                first, step = ((steps - 1) * batch, -batch) if reverse else (0, batch)
+                cell.xproj = WindowAttr(xproj, first, batch, step, 0, gh)
+                if y_sym is not None:
+                    ybuf = self.buffer(f"{name}_y", "vmem", rows, hidden)
             for state, sym in ((bufs.h, h0_sym), (bufs.c, c0_sym)):
                 if state is None:
                     continue
@@ -264,19 +285,39 @@ class _Lowering:
             if lens_sym:
                 assert bufs.mask is not None
                 body.append(sharp.SeqMaskOp(cell.win(bufs.mask, 0, 1), cell.win(lens_buf, 0, 1)))
-            body.append(sharp.LoadOp(cell.win(bufs.x, 0, input_size), geo.x_window(x_sym, lens_sym), reverse))
-            body.extend(cell.emit_step())
-            if y_sym is not None:
+            if not whole:
+                assert bufs.x is not None
                 body.append(
-                    sharp.StoreOp(geo.y_window(y_sym, d, lens_sym), cell.win(bufs.h, 0, hidden), reverse)
+                    sharp.LoadOp(cell.win(bufs.x, 0, input_size), geo.x_window(x_sym, lens_sym), reverse)
                 )
+            body.extend(cell.emit_step())
+            h_win = cell.win(bufs.h, 0, hidden)
             epilogue: list[Operation] = []
+            if ybuf is not None and y_sym is not None:
+                assert cell.xproj is not None
+                step_rows = WindowAttr(ybuf, cell.xproj.row0.data, batch, cell.xproj.row_step.data, 0, hidden)
+                body.append(sharp.MoveOp(step_rows, h_win))
+                epilogue.extend(self.store_sequence(name, ybuf, y_sym, geo, d))
+            elif y_sym is not None:
+                body.append(sharp.StoreOp(geo.y_window(y_sym, d, lens_sym), h_win, reverse))
             if yh_sym is not None:
-                epilogue.append(sharp.StoreOp(geo.state_window(yh_sym, d), cell.win(bufs.h, 0, hidden)))
+                epilogue.append(sharp.StoreOp(geo.state_window(yh_sym, d), h_win))
             if yc_sym is not None and bufs.c is not None:
                 epilogue.append(sharp.StoreOp(geo.state_window(yc_sym, d), cell.win(bufs.c, 0, hidden)))
             loop = sharp.TimeLoopOp(steps, Region(Block(body)))
             self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue])
+
+    def store_sequence(self, name: str, ybuf: str, y_sym: str, geo: _Geometry, d: int) -> list[Operation]:
+        """Write an on-chip [T*B, H] output sequence into Y ([T, D, B, H]) in one DMA (plus a copy if D > 1)."""
+        t, b, h, nd = geo.steps, geo.batch, geo.hidden, geo.ndir
+        whole = WindowAttr(ybuf, 0, t * b, 0, 0, h)
+        if nd == 1:
+            return [sharp.StoreOp(DramWindowAttr(y_sym, 0, t * b, h, h, 0), whole)]
+        scratch = self.add_tensor(f"{name}_Y", "scratch", (t, b, h))
+        return [
+            sharp.StoreOp(DramWindowAttr(scratch, 0, t * b, h, h, 0), whole),
+            _copy(scratch, y_sym, [t, b, h], 0, [b * h, h, 1], d * b * h, [nd * b * h, h, 1]),
+        ]
 
     def weight_dispatch(self, name: str, resident: bool, mats: dict[str, tuple[str, int]], rows: int,
                         prologue: list[Operation]) -> WeightDispatch:  # fmt: skip
@@ -316,8 +357,8 @@ class _Lowering:
 
         return WeightDispatch(emit_streamed)
 
-    def cell_buffers(self, name: str, node: rnn.RecurrentNode, batch: int, hidden: int,
-                     input_size: int) -> CellBuffers:  # fmt: skip
+    def cell_buffers(self, name: str, node: rnn.RecurrentNode, batch: int, hidden: int, input_size: int,
+                     per_step_x: bool) -> CellBuffers:  # fmt: skip
         gh = node.gates * hidden
         vb = lambda key, rows, cols: self.buffer(f"{name}_{key}", "vmem", rows, cols)  # noqa: E731
         op = node.op
@@ -326,7 +367,7 @@ class _Lowering:
         lbr = gru and node.linear_before_reset
         masked = rnn.operand(op, "sequence_lens") is not None
         return CellBuffers(
-            batch=batch, hidden=hidden, input_size=input_size, x=vb("x", batch, input_size),
+            batch=batch, hidden=hidden, input_size=input_size, x=vb("x", batch, input_size) if per_step_x else None,
             h=vb("h", batch, hidden), acc=vb("acc", batch, gh), gates=vb("gates", batch, gh),
             tmp=vb("tmp", batch, hidden), bias=vb("bias", 1, gh) if has_bias else None,
             c=vb("c", batch, hidden) if lstm else None,
@@ -361,7 +402,7 @@ class _Lowering:
             n = values.size
             prologue.append(sharp.LoadOp(WindowAttr(buf, 0, 1, 0, 0, n), DramWindowAttr(sym, 0, 1, n, n, 0)))
 
-        name = bufs.x.removesuffix("_x")
+        name = bufs.h.removesuffix("_h")
         if b_all is not None and bufs.bias is not None:
             wb, rb = b_all[d][:gh].astype(np.float32), b_all[d][gh:].astype(np.float32)
             if bufs.rec_bias is not None:
@@ -422,7 +463,7 @@ class _Lowering:
 
 
 def _int_list_prop(op: Operation, name: str) -> list[int]:
-    attr = op.properties.get(name) or op.attributes.get(name)
+    attr = rnn.attr_of(op, name)
     if attr is None:
         raise LoweringError(f"{op.name} is missing '{name}'")
     data = getattr(attr, "data", None)
@@ -446,7 +487,7 @@ def _flat_copy(src: str, dst: str, count: int) -> Operation:
 
 
 def _names(fn: func.FuncOp, key: str, count: int, prefix: str) -> list[str]:
-    attr = fn.attributes.get(key) or fn.properties.get(key)
+    attr = rnn.attr_of(fn, key)
     if isinstance(attr, ArrayAttr):
         names = [a.data for a in attr.data if isinstance(a, StringAttr)]
         if len(names) == count:

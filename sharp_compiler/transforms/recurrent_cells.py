@@ -38,7 +38,7 @@ class CellBuffers:
     batch: int
     hidden: int
     input_size: int
-    x: str
+    x: str | None  # per-step input buffer (None when the input projection is precomputed)
     h: str
     acc: str
     gates: str
@@ -74,6 +74,8 @@ class CellEmitter:
     bufs: CellBuffers
     spec: CellSpec
     dispatch: WeightDispatch
+    xproj: WindowAttr | None = None
+    """[B, G*H] window of the input projection X W^T + bias precomputed for all steps (None: per step)."""
     ops: list[Operation] = field(default_factory=list)
 
     def win(self, buf: str, col0: int, ncols: int, rows: int | None = None) -> WindowAttr:
@@ -112,14 +114,37 @@ class CellEmitter:
         {"lstm": self._lstm, "gru": self._gru, "rnn": self._rnn}[self.spec.kind]()
         return self.ops
 
-    def _input_and_recurrent(self, gate_rows: int) -> None:
-        """acc = x W^T + h R^T (+ bias) over the first gate_rows rows of W and R."""
+    def xsrc(self, col0: int, ncols: int) -> WindowAttr:
+        """The input part (X W^T + bias) of gate columns [col0, +ncols) for this step."""
+        if self.xproj is None:
+            return self.win(self.bufs.acc, col0, ncols)
+        p = self.xproj
+        return WindowAttr(p.buffer.data, p.row0.data, p.nrows.data, p.row_step.data, col0, ncols)
+
+    def input_part(self, gate_rows: int) -> None:
+        """Per-step mode: acc = x W^T + bias (skipped when the projection was precomputed)."""
+        if self.xproj is not None:
+            return
         b = self.bufs
+        assert b.x is not None
         acc = self.win(b.acc, 0, gate_rows)
         self.matvec(acc, self.win(b.x, 0, b.input_size), "W", 0, gate_rows, False)
-        self.matvec(acc, self.win(b.h, 0, b.hidden), "R", 0, gate_rows, True)
         if b.bias is not None:
             self.add(sharp.AddOp(acc, acc, self.row(b.bias, 0, gate_rows)))
+
+    def recurrent_part(self, col0: int, ncols: int, src: WindowAttr) -> None:
+        """acc[col0:+ncols] = input part + src R[col0:+ncols]^T."""
+        acc = self.win(self.bufs.acc, col0, ncols)
+        if self.xproj is None:
+            self.matvec(acc, src, "R", col0, ncols, True)
+            return
+        self.matvec(acc, src, "R", col0, ncols, False)
+        self.add(sharp.AddOp(acc, acc, self.xsrc(col0, ncols)))
+
+    def _input_and_recurrent(self, gate_rows: int) -> None:
+        """acc = x W^T + bias + h R^T over the first gate_rows rows of W and R."""
+        self.input_part(gate_rows)
+        self.recurrent_part(0, gate_rows, self.win(self.bufs.h, 0, self.bufs.hidden))
 
     def _lstm(self) -> None:
         b, hs = self.bufs, self.bufs.hidden
@@ -154,29 +179,26 @@ class CellEmitter:
     def _gru(self) -> None:
         b, hs = self.bufs, self.bufs.hidden
         f, g = self.spec.activations
-        x = self.win(b.x, 0, b.input_size)
         hprev = self.win(b.h, 0, hs)
-        acc_all = self.win(b.acc, 0, 3 * hs)
         acc_zr = self.win(b.acc, 0, 2 * hs)
         acc_h = self.win(b.acc, 2 * hs, hs)
-        self.matvec(acc_all, x, "W", 0, 3 * hs, False)
-        if b.bias is not None:
-            self.add(sharp.AddOp(acc_all, acc_all, self.row(b.bias, 0, 3 * hs)))
+        self.input_part(3 * hs)
         if self.spec.linear_before_reset:
             assert b.rec is not None
             rec = self.win(b.rec, 0, 3 * hs)
             self.matvec(rec, hprev, "R", 0, 3 * hs, False)
             if b.rec_bias is not None:
                 self.add(sharp.AddOp(rec, rec, self.row(b.rec_bias, 0, 3 * hs)))
-            self.add(sharp.AddOp(acc_zr, acc_zr, self.win(b.rec, 0, 2 * hs)))
+            self.add(sharp.AddOp(acc_zr, self.xsrc(0, 2 * hs), self.win(b.rec, 0, 2 * hs)))
             self.activate(self.win(b.gates, 0, 2 * hs), acc_zr, f)
-            self.add(sharp.FmaOp(acc_h, self.win(b.gates, hs, hs), self.win(b.rec, 2 * hs, hs), acc_h))
+            self.add(sharp.FmaOp(acc_h, self.win(b.gates, hs, hs), self.win(b.rec, 2 * hs, hs),
+                                 self.xsrc(2 * hs, hs)))  # fmt: skip
         else:
-            self.matvec(acc_zr, hprev, "R", 0, 2 * hs, True)
+            self.recurrent_part(0, 2 * hs, hprev)
             self.activate(self.win(b.gates, 0, 2 * hs), acc_zr, f)
             reset_h = self.win(b.tmp, 0, hs)
             self.add(sharp.MulOp(reset_h, self.win(b.gates, hs, hs), hprev))
-            self.matvec(acc_h, reset_h, "R", 2 * hs, hs, True)
+            self.recurrent_part(2 * hs, hs, reset_h)
         cand = self.win(b.gates, 2 * hs, hs)
         self.activate(cand, acc_h, g)
         diff = self.win(b.tmp, 0, hs)

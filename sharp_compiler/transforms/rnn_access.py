@@ -22,6 +22,12 @@ class LoweringError(ValueError):
     """A model the lowering cannot map onto the hardware; one line."""
 
 
+def attr_of(op: Operation, name: str) -> Attribute | None:
+    """A property or, failing that, an attribute of an op (None when absent)."""
+    value = op.properties.get(name)
+    return value if value is not None else op.attributes.get(name)
+
+
 def symbol(text: str) -> str:
     """A valid symbol name derived from an ONNX name."""
     cleaned = re.sub(r"[^A-Za-z0-9_]", "_", text)
@@ -36,7 +42,7 @@ def shape_of(value: SSAValue) -> tuple[int, ...]:
 
 
 def int_prop(op: Operation, name: str, default: int | None = None) -> int:
-    attr = op.properties.get(name) or op.attributes.get(name)
+    attr = attr_of(op, name)
     if attr is None:
         if default is None:
             raise LoweringError(f"{op.name} is missing '{name}'")
@@ -49,7 +55,7 @@ def int_prop(op: Operation, name: str, default: int | None = None) -> int:
 
 
 def str_prop(op: Operation, name: str, default: str | None = None) -> str:
-    attr = op.properties.get(name) or op.attributes.get(name)
+    attr = attr_of(op, name)
     if attr is None:
         if default is None:
             raise LoweringError(f"{op.name} is missing '{name}'")
@@ -63,7 +69,7 @@ def str_prop(op: Operation, name: str, default: str | None = None) -> str:
 
 
 def float_list(op: Operation, name: str) -> list[float]:
-    attr = op.properties.get(name) or op.attributes.get(name)
+    attr = attr_of(op, name)
     if attr is None:
         return []
     assert isinstance(attr, ArrayAttr)
@@ -71,7 +77,7 @@ def float_list(op: Operation, name: str) -> list[float]:
 
 
 def str_list(op: Operation, name: str) -> list[str]:
-    attr = op.properties.get(name) or op.attributes.get(name)
+    attr = attr_of(op, name)
     if attr is None:
         return []
     assert isinstance(attr, ArrayAttr)
@@ -79,7 +85,7 @@ def str_list(op: Operation, name: str) -> list[str]:
 
 
 def optional_float(op: Operation, name: str) -> float | None:
-    attr = op.properties.get(name) or op.attributes.get(name)
+    attr = attr_of(op, name)
     if isinstance(attr, FloatAttr):
         return float(attr.value.data)
     return None
@@ -97,7 +103,7 @@ def weights_attr_of(value: SSAValue) -> Attribute | None:
     """The WeightsAttr behind a value produced by `rnn.constant`, else None."""
     owner = value.owner
     if isinstance(owner, Operation) and owner.name == "rnn.constant":
-        return owner.properties.get("value") or owner.attributes.get("value")
+        return attr_of(owner, "value")
     return None
 
 

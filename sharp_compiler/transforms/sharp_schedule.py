@@ -5,7 +5,10 @@ for the one before it (in dynamic order), so no two units ever overlap. At a
 unit change the earlier instruction pushes a token to the later one's unit,
 which pops it. Loop bodies are bracketed by `sharp.sync "dma"` ops so the
 token pattern of every iteration is the same, whatever unit the body starts
-or ends on (code stays independent of the sequence length).
+or ends on: a sync before the loop, one at the head and one at the tail of the
+body make every crossing of the loop boundary a DMA-to-DMA step, so each
+queue gets exactly one push per pop (code stays independent of the sequence
+length).
 
 Before::
 
@@ -52,10 +55,16 @@ class _Chain:
     def walk(self, block: Block) -> None:
         for op in list(block.ops):
             if isinstance(op, sharp.TimeLoopOp):
+                entry = sharp.SyncOp(Unit.DMA)
+                block.insert_op_before(entry, op)
+                self.link(entry)
+                body = op.body.block
                 head = sharp.SyncOp(Unit.DMA)
-                block.insert_op_before(head, op)
-                self.link(head)
-                self.walk(op.body.block)
+                if body.first_op is None:
+                    body.add_op(head)
+                else:
+                    body.insert_op_before(head, body.first_op)
+                self.walk(body)
                 tail = sharp.SyncOp(Unit.DMA)
                 op.body.block.add_op(tail)
                 self.link(tail)
