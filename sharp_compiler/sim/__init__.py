@@ -1,0 +1,69 @@
+"""The SHARP simulator: decode a binary, run it with numpy, time it, report statistics.
+
+Imports numpy and `sharp_compiler.isa`/`hw` only (no xDSL)::
+
+    >>> program = load("model.sbin")
+    >>> result = simulate(program, {"X": x}, check_hazards=True)
+    >>> result.outputs["Y"], result.stats["cycles"]
+
+Metrics are defined in ``docs/simulator.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from sharp_compiler.isa.binary import SharpBinaryError, decode, validate
+from sharp_compiler.isa.program import Program
+from sharp_compiler.sim.engine import SimResult, run
+from sharp_compiler.sim.errors import HazardError, SimError, SimInputError
+from sharp_compiler.sim.trace import trace_document, write_trace
+
+TIMING_MODES = ("fast", "tile")
+
+__all__ = [
+    "TIMING_MODES",
+    "HazardError",
+    "SharpBinaryError",
+    "SimError",
+    "SimInputError",
+    "SimResult",
+    "load",
+    "simulate",
+    "trace_document",
+    "write_trace",
+]
+
+
+def load(path_or_bytes: str | Path | bytes | bytearray | memoryview) -> Program:
+    """Read and validate a binary (a path, or its bytes); raises `SharpBinaryError`."""
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        return decode(path_or_bytes)
+    path = Path(path_or_bytes)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise SharpBinaryError(f"{path}: cannot read ({err.strerror or err})") from None
+    return decode(data, str(path))
+
+
+def simulate(
+    program: Program,
+    inputs: Mapping[str, object],
+    *,
+    trace: bool = False,
+    check_hazards: bool = False,
+    timing: str = "fast",
+) -> SimResult:
+    """Run a program on the given inputs (keyed by ONNX input name).
+
+    Raises `SharpBinaryError` for an invalid program, `SimInputError` for
+    inputs that do not match the declared ones, `SimError` for a run that
+    cannot complete (deadlock, leftover tokens, bad data) and `HazardError`
+    when `check_hazards` finds accesses that no token orders.
+    """
+    if timing not in TIMING_MODES:
+        raise ValueError(f"timing must be one of {', '.join(TIMING_MODES)}, got {timing!r}")
+    info = validate(program)
+    return run(program, info, inputs, trace=trace, check_hazards=check_hazards, timing=timing)

@@ -1,0 +1,308 @@
+"""Functional semantics: one numpy closure per instruction, called with the loop index.
+
+`build_kernels` turns each instruction into `f(i)` (i = index of the innermost
+enclosing loop, 0 outside loops) with its views, DRAM windows and constants
+resolved once, so that running a loop body costs one Python call per
+instruction. Precision "fp16": MVM operands entering the array (the source
+vectors, and the weights at LOADW) are rounded to fp16; products and sums are
+fp32. Everything else is fp32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sharp_compiler.isa.binary import CodeInfo, f32_from_bits
+from sharp_compiler.isa.program import DmaDesc, Instruction, Program, View
+from sharp_compiler.isa.spec import Flag, Opcode
+from sharp_compiler.sim.activations import activation, softmax
+from sharp_compiler.sim.errors import SimError, SimInputError
+from sharp_compiler.sim.memory import Memory
+
+F32, F16 = np.float32, np.float16
+Kernel = Callable[[int], None]
+Getter = Callable[[int], np.ndarray]
+
+MAX_COPY_ELEMENTS = 1 << 28
+"""Largest DCOPY (elements) the simulator executes."""
+
+
+def build_kernels(program: Program, info: CodeInfo, memory: Memory) -> list[Kernel | None]:
+    """Per pc: the closure that executes the instruction, or None (control, tile config, nop)."""
+    builder = _Builder(program, info, memory)
+    return [builder.kernel(pc, ins) for pc, ins in enumerate(program.instructions)]
+
+
+def check_sequence_lengths(program: Program, info: CodeInfo, memory: Memory) -> None:
+    """Every lens value used by a DMA must lie in [0, trip count of its loop]."""
+    for pc, ins in enumerate(program.instructions):
+        if ins.opcode not in (Opcode.LOAD, Opcode.STORE):
+            continue
+        d = program.dmas[ins.b if ins.opcode == Opcode.LOAD else ins.a]
+        if d.lens < 0:
+            continue
+        values = memory.dram[d.lens][: d.nrows]
+        trip = info.trip[pc]
+        bad = np.flatnonzero((values < 0) | (values > trip))
+        if bad.size:
+            name, index = program.tensors[d.lens].name, int(bad[0])
+            raise SimInputError(
+                f"sequence length '{name}'[{index}] = {int(values[index])} is outside [0, {trip}] "
+                f"(the loop trip count at pc {pc})"
+            )
+
+
+def view_getter(array: np.ndarray, v: View) -> Getter:
+    """The window of a view at loop index i, as a numpy view of its region."""
+    r0, step, nr, c0, c1 = v.row0, v.row_step, v.nrows, v.col0, v.col0 + v.ncols
+    if step == 0:
+        fixed = array[r0 : r0 + nr, c0:c1]
+        return lambda i: fixed
+    return lambda i: array[r0 + step * i : r0 + step * i + nr, c0:c1]
+
+
+class _Builder:
+    def __init__(self, program: Program, info: CodeInfo, memory: Memory) -> None:
+        self.p = program
+        self.info = info
+        self.mem = memory
+        self.fp16 = program.precision == "fp16"
+
+    def view(self, index: int) -> Getter:
+        v = self.p.views[index]
+        return view_getter(self.mem.regions[v.region], v)
+
+    def kernel(self, pc: int, ins: Instruction) -> Kernel | None:
+        op = Opcode(ins.opcode)
+        method = getattr(self, f"k_{op.name.lower()}", None)
+        return None if method is None else method(pc, ins)
+
+    # --- DMA ------------------------------------------------------------------------
+    def dram_window(
+        self, pc: int, d: DmaDesc, reverse: bool
+    ) -> Callable[[int], tuple[np.ndarray, np.ndarray | None]]:
+        """f(i) -> (flat indices [nrows, ncols], row mask or None) of a descriptor at loop index i."""
+        trip = self.info.trip[pc]
+        grid = (np.arange(d.nrows, dtype=np.int64) * d.row_stride)[:, None] + np.arange(
+            d.ncols, dtype=np.int64
+        )
+        grid += d.base
+        if d.lens < 0:
+            step = d.step_stride
+
+            def plain(i: int) -> tuple[np.ndarray, None]:
+                e = trip - 1 - i if reverse else i
+                return grid + e * step, None
+
+            return plain
+        lens = self.mem.dram[d.lens][: d.nrows].astype(np.int64)
+        steps = np.int64(d.step_stride)
+
+        def masked(i: int) -> tuple[np.ndarray, np.ndarray]:
+            valid = i < lens
+            e = np.where(valid, lens - 1 - i if reverse else i, 0)
+            return grid + (e * steps)[:, None], valid
+
+        return masked
+
+    def k_load(self, pc: int, ins: Instruction) -> Kernel:
+        dst, d = self.view(ins.a), self.p.dmas[ins.b]
+        flat = self.mem.dram[d.tensor]
+        if d.lens < 0 and d.nrows == 1 and not ins.flags & Flag.REVERSE:
+            base, step, n = d.base, d.step_stride, d.ncols
+
+            def load_row(i: int) -> None:
+                dst(i)[0] = flat[base + step * i : base + step * i + n]
+
+            return load_row
+        window = self.dram_window(pc, d, bool(ins.flags & Flag.REVERSE))
+
+        def load(i: int) -> None:
+            index, valid = window(i)
+            out = dst(i)
+            if valid is None:
+                out[...] = flat[index]
+                return
+            out[...] = 0
+            out[valid] = flat[index[valid]]
+
+        return load
+
+    def k_store(self, pc: int, ins: Instruction) -> Kernel:
+        d, src = self.p.dmas[ins.a], self.view(ins.b)
+        flat = self.mem.dram[d.tensor]
+        if d.lens < 0 and d.nrows == 1 and not ins.flags & Flag.REVERSE:
+            base, step, n = d.base, d.step_stride, d.ncols
+
+            def store_row(i: int) -> None:
+                flat[base + step * i : base + step * i + n] = src(i)[0]
+
+            return store_row
+        window = self.dram_window(pc, d, bool(ins.flags & Flag.REVERSE))
+
+        def store(i: int) -> None:
+            index, valid = window(i)
+            if valid is None:
+                flat[index] = src(i)
+            else:
+                flat[index[valid]] = src(i)[valid]
+
+        return store
+
+    def k_loadw(self, pc: int, ins: Instruction) -> Kernel:
+        dst, d = self.view(ins.a), self.p.dmas[ins.b]
+        flat = self.mem.dram[d.tensor]
+        window = self.dram_window(pc, d, False)
+        fp16 = self.fp16
+
+        def loadw(i: int) -> None:
+            values = flat[window(i)[0]]
+            dst(i)[...] = values.astype(F16) if fp16 else values
+
+        return loadw
+
+    def k_gather(self, pc: int, ins: Instruction) -> Kernel:
+        dst, ids, d = self.view(ins.a), self.view(ins.b), self.p.dmas[ins.c]
+        flat = self.mem.dram[d.tensor]
+        columns = np.arange(d.ncols, dtype=np.int64)
+        rows, stride, base, step = d.nrows, d.row_stride, d.base, d.step_stride
+
+        def gather(i: int) -> None:
+            raw = ids(i)[:, 0]
+            index = raw.astype(np.int64)
+            bad = ~np.isfinite(raw) | (index != raw) | (index < -rows) | (index >= rows)
+            if bad.any():
+                value = raw[np.flatnonzero(bad)[0]]
+                raise SimError(f"pc {pc} (gather): index {value} is not an integer in [-{rows}, {rows})")
+            index = np.where(index < 0, index + rows, index)
+            offsets = base + index * stride + step * i
+            dst(i)[...] = flat[offsets[:, None] + columns]
+
+        return gather
+
+    def k_dcopy(self, pc: int, ins: Instruction) -> Kernel:
+        c = self.p.copies[ins.a]
+        count = int(np.prod(c.sizes, dtype=np.int64)) if 0 not in c.sizes else 0
+        if count > MAX_COPY_ELEMENTS:
+            raise SimError(
+                f"pc {pc} (dcopy): copies {count} elements, above the simulator's {MAX_COPY_ELEMENTS}"
+            )
+        src_flat, dst_flat = self.mem.dram[c.src], self.mem.dram[c.dst]
+        src_index = _strided_index(c.src_base, c.sizes, c.src_strides)
+        dst_index = _strided_index(c.dst_base, c.sizes, c.dst_strides)
+
+        def dcopy(i: int) -> None:
+            dst_flat[dst_index] = src_flat[src_index]
+
+        return dcopy
+
+    def k_move(self, pc: int, ins: Instruction) -> Kernel:
+        dst, src = self.view(ins.a), self.view(ins.b)
+
+        def move(i: int) -> None:
+            dst(i)[...] = src(i)
+
+        return move
+
+    # --- array --------------------------------------------------------------------------
+    def k_mvm(self, pc: int, ins: Instruction) -> Kernel:
+        dst, src, weights = self.view(ins.a), self.view(ins.b), self.view(ins.c)
+        accumulate, fp16 = bool(ins.flags & Flag.ACCUMULATE), self.fp16
+
+        def mvm(i: int) -> None:
+            x = src(i)
+            if fp16:
+                x = x.astype(F16).astype(F32)
+            product = x @ weights(i).T
+            if accumulate:
+                out = dst(i)
+                out += product
+            else:
+                dst(i)[...] = product
+
+        return mvm
+
+    # --- activation unit ---------------------------------------------------------------
+    def k_act(self, pc: int, ins: Instruction) -> Kernel:
+        dst, src, fn = self.view(ins.a), self.view(ins.b), activation(self.p.params[ins.c])
+
+        def act(i: int) -> None:
+            dst(i)[...] = fn(src(i))
+
+        return act
+
+    def k_softmax(self, pc: int, ins: Instruction) -> Kernel:
+        dst, src, log = self.view(ins.a), self.view(ins.b), bool(ins.flags & Flag.LOG)
+
+        def run_softmax(i: int) -> None:
+            dst(i)[...] = softmax(src(i), log)
+
+        return run_softmax
+
+    # --- cell updater --------------------------------------------------------------------
+    def binary(self, ins: Instruction, ufunc: np.ufunc) -> Kernel:
+        dst, b, c = self.view(ins.a), self.view(ins.b), self.view(ins.c)
+
+        def apply(i: int) -> None:
+            ufunc(b(i), c(i), out=dst(i))
+
+        return apply
+
+    def k_vadd(self, pc: int, ins: Instruction) -> Kernel:
+        return self.binary(ins, np.add)
+
+    def k_vsub(self, pc: int, ins: Instruction) -> Kernel:
+        return self.binary(ins, np.subtract)
+
+    def k_vmul(self, pc: int, ins: Instruction) -> Kernel:
+        return self.binary(ins, np.multiply)
+
+    def k_vfma(self, pc: int, ins: Instruction) -> Kernel:
+        dst, b, c, d = self.view(ins.a), self.view(ins.b), self.view(ins.c), self.view(ins.d)
+
+        def vfma(i: int) -> None:
+            np.add(b(i) * c(i), d(i), out=dst(i))
+
+        return vfma
+
+    def k_voneminus(self, pc: int, ins: Instruction) -> Kernel:
+        dst, b, one = self.view(ins.a), self.view(ins.b), F32(1)
+
+        def voneminus(i: int) -> None:
+            np.subtract(one, b(i), out=dst(i))
+
+        return voneminus
+
+    def k_vsel(self, pc: int, ins: Instruction) -> Kernel:
+        dst, b, c, d = self.view(ins.a), self.view(ins.b), self.view(ins.c), self.view(ins.d)
+
+        def vsel(i: int) -> None:
+            dst(i)[...] = np.where(b(i) != 0, c(i), d(i))
+
+        return vsel
+
+    def k_seqmask(self, pc: int, ins: Instruction) -> Kernel:
+        dst, lens = self.view(ins.a), self.view(ins.b)
+
+        def seqmask(i: int) -> None:
+            dst(i)[...] = lens(i) > i
+
+        return seqmask
+
+    def k_vfill(self, pc: int, ins: Instruction) -> Kernel:
+        dst, value = self.view(ins.a), F32(f32_from_bits(ins.imm))
+
+        def vfill(i: int) -> None:
+            dst(i)[...] = value
+
+        return vfill
+
+
+def _strided_index(base: int, sizes: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """Flat element indices base + sum(k_j * strides[j]) over k < sizes, in row-major k order."""
+    index = np.array(base, dtype=np.int64)
+    for size, stride in zip(sizes, strides, strict=True):
+        index = np.add.outer(index, np.arange(size, dtype=np.int64) * stride)
+    return index.reshape(-1)

@@ -1,0 +1,110 @@
+"""Statistics of a run, as a JSON-ready dict; every metric is defined in ``docs/simulator.md``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sharp_compiler.hw.config import HwConfig
+from sharp_compiler.isa.program import Program
+from sharp_compiler.isa.spec import TOKEN_UNITS, Unit
+from sharp_compiler.sim.facts import Facts
+from sharp_compiler.sim.timing import Timing
+
+PJ = 1e-12
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else 0.0
+
+
+def build_stats(
+    program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing, cycles: int, mode: str
+) -> dict[str, Any]:
+    count = timing.count
+    seconds = cycles / cfg.clock_hz
+    macs = timing.slots["useful"]
+    act_ops = sum(n * f.act_ops for n, f in zip(count, facts, strict=True))
+    cell_ops = sum(n * f.cell_ops for n, f in zip(count, facts, strict=True))
+    memory = {
+        "dram_read_bytes": 0, "dram_write_bytes": 0,
+        "weight_sram_read_bytes": 0, "weight_sram_write_bytes": 0,
+        "vector_sram_read_bytes": 0, "vector_sram_write_bytes": 0,
+    }  # fmt: skip
+    for n, f in zip(count, facts, strict=True):
+        if not n:
+            continue
+        t = f.traffic
+        memory["dram_read_bytes"] += n * t.dram_read
+        memory["dram_write_bytes"] += n * t.dram_write
+        memory["weight_sram_read_bytes"] += n * t.weight_read
+        memory["weight_sram_write_bytes"] += n * t.weight_write
+        memory["vector_sram_read_bytes"] += n * t.vector_read
+        memory["vector_sram_write_bytes"] += n * t.vector_write
+    sram = sum(v for k, v in memory.items() if "sram" in k)
+    dram = memory["dram_read_bytes"] + memory["dram_write_bytes"]
+    energy = {
+        "mac": macs * cfg.pj_per_mac(program.precision) * PJ,
+        "sram": sram * cfg.pj_per_sram_byte * PJ,
+        "dram": dram * cfg.pj_per_dram_byte * PJ,
+        "act": act_ops * cfg.pj_per_act_op * PJ,
+        "cell": cell_ops * cfg.pj_per_cell_op * PJ,
+        "static": cfg.static_watts * seconds,
+    }
+    energy_joules = sum(energy.values())
+    slots = dict(timing.slots)
+    total_slots = cycles * cfg.macs
+    slots["non_matrix"] = (cycles - timing.free[Unit.ARRAY]) * cfg.macs
+    slots["total"] = total_slots
+    breakdown = {key: _ratio(value, total_slots) for key, value in slots.items() if key != "total"}
+    if not total_slots:
+        breakdown["non_matrix"] = 1.0
+    return {
+        "config": cfg.name,
+        "precision": program.precision,
+        "timing_mode": mode,
+        "clock_hz": cfg.clock_hz,
+        "cycles": cycles,
+        "seconds": seconds,
+        "instructions": sum(count),
+        "macs": macs,
+        "padded_mac_slots": slots["padding"],
+        "elementwise_ops": {"act": act_ops, "cell": cell_ops},
+        "mac_utilization": _ratio(macs, total_slots),
+        "utilization_breakdown": breakdown,
+        "array_slots": slots,
+        "busy_cycles": {u.name.lower(): timing.busy[u] for u in TOKEN_UNITS},
+        "memory": memory,
+        "energy_joules": energy_joules,
+        "energy_breakdown": energy,
+        "gflops_per_watt": _ratio(2 * macs, energy_joules) / 1e9,
+        "reconfigurations": timing.reconfigurations,
+        "layers": _layers(program, cfg, facts, timing),
+    }
+
+
+def _layers(program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing) -> list[dict[str, Any]]:
+    out = []
+    for layer in program.layers:
+        pcs = [pc for pc in range(layer.pc_begin, layer.pc_end) if timing.first_start[pc] is not None]
+        starts = [timing.first_start[pc] for pc in pcs]
+        cycles = (
+            max(timing.last_end[pc] for pc in pcs) - min(s for s in starts if s is not None) if pcs else 0
+        )
+        macs, tile = 0, None
+        for pc in pcs:
+            shape = facts[pc].mvm
+            if shape is None:
+                continue
+            macs += timing.count[pc] * shape[0] * shape[1] * shape[2]
+            tile = tile or timing.mvm_tile[pc]
+        rows, cols = tile or layer.tile
+        out.append({
+            "name": layer.name,
+            "onnx_node": layer.onnx_node,
+            "kind": layer.kind,
+            "cycles": cycles,
+            "tile": f"{rows}x{cols}",
+            "macs": macs,
+            "mac_utilization": _ratio(macs, cycles * cfg.macs),
+        })  # fmt: skip
+    return out
