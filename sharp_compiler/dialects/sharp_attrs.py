@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 from xdsl.dialects.builtin import FloatAttr, IntAttr, StringAttr, f32
 from xdsl.ir import ParametrizedAttribute
 from xdsl.irdl import irdl_attr_definition
@@ -325,6 +326,11 @@ class CopyAttr(ParametrizedAttribute):
             raise VerifyException("copy sizes must be positive")
 
 
+def _f32_text(value: float) -> str:
+    """The shortest text that parses back to the same float32."""
+    return str(np.float32(value))
+
+
 ACT_NAMES: dict[str, ActFn] = {fn.name.lower(): fn for fn in ActFn}
 
 
@@ -367,9 +373,9 @@ class ActivationAttr(ParametrizedAttribute):
         for key in ("alpha", "beta"):
             value = getattr(self, key).value.data
             if value:
-                parts.append(f"{key} {value!r}")
+                parts.append(f"{key} {_f32_text(value)}")
         if self.clip_value is not None:
-            parts.append(f"clip {self.clip_value!r}")
+            parts.append(f"clip {_f32_text(self.clip_value)}")
         printer.print_string("<" + " ".join(parts) + ">")
 
     def verify(self) -> None:

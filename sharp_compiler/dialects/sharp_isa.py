@@ -204,7 +204,7 @@ class LayerEntryOp(_TableOp):
     macs = prop_def(IntegerAttr)
 
     def verify_(self) -> None:
-        if self.pc_end.data < self.pc_begin.data:
+        if self.pc_end.value.data < self.pc_begin.value.data:
             raise VerifyException("layer pc range is reversed")
 
 
