@@ -20,6 +20,7 @@ from sharp_compiler.isa.program import (
     CopyDesc,
     DmaDesc,
     Instruction,
+    LayerInfo,
     Program,
     Region,
     Space,
@@ -27,7 +28,7 @@ from sharp_compiler.isa.program import (
     TensorKind,
     View,
 )
-from sharp_compiler.isa.spec import ActFn, Flag, Opcode, Unit, nop_flags
+from sharp_compiler.isa.spec import ActFn, Flag, Opcode, Unit, instruction_unit, nop_flags
 
 UNITS = {"dma": Unit.DMA, "array": Unit.ARRAY, "act": Unit.ACT, "cell": Unit.CELL}
 
@@ -50,21 +51,36 @@ class ProgramBuilder:
         self.const = bytearray()
 
     # --- tables -------------------------------------------------------------------------
-    def region(self, name: str, rows: int, cols: int, space: Space = Space.VMEM, base: int | None = None) -> int:
+    def region(
+        self, name: str, rows: int, cols: int, space: Space = Space.VMEM, base: int | None = None
+    ) -> int:
         if base is None:
             base = self.bases[space]
             self.bases[space] += rows * cols
         self.p.regions.append(Region(name, space, rows, cols, base))
         return len(self.p.regions) - 1
 
-    def view(self, region: int, rows: tuple[int, int] | None = None, cols: tuple[int, int] | None = None, step: int = 0) -> int:
+    def view(
+        self,
+        region: int,
+        rows: tuple[int, int] | None = None,
+        cols: tuple[int, int] | None = None,
+        step: int = 0,
+    ) -> int:
         r = self.p.regions[region]
         r0, r1 = rows or (0, r.rows)
         c0, c1 = cols or (0, r.cols)
         self.p.views.append(View(region, r0, step, r1 - r0, c0, c1 - c0))
         return len(self.p.views) - 1
 
-    def tensor(self, name: str, kind: TensorKind, shape: tuple[int, ...], dtype: str = "float32", data: np.ndarray | None = None) -> int:
+    def tensor(
+        self,
+        name: str,
+        kind: TensorKind,
+        shape: tuple[int, ...],
+        dtype: str = "float32",
+        data: np.ndarray | None = None,
+    ) -> int:
         offset = size = 0
         if kind == TensorKind.CONST:
             assert data is not None
@@ -81,8 +97,12 @@ class ProgramBuilder:
         self.p.dmas.append(DmaDesc(tensor, lens, base, stride, step_stride, nrows, ncols))
         return len(self.p.dmas) - 1
 
-    def copy(self, src: int, dst: int, sizes, src_strides, dst_strides, src_base: int = 0, dst_base: int = 0) -> int:
-        self.p.copies.append(CopyDesc(src, dst, src_base, dst_base, tuple(sizes), tuple(src_strides), tuple(dst_strides)))
+    def copy(
+        self, src: int, dst: int, sizes, src_strides, dst_strides, src_base: int = 0, dst_base: int = 0
+    ) -> int:
+        self.p.copies.append(
+            CopyDesc(src, dst, src_base, dst_base, tuple(sizes), tuple(src_strides), tuple(dst_strides))
+        )
         return len(self.p.copies) - 1
 
     def param(self, fn: ActFn, alpha: float = 0.0, beta: float = 0.0, clip: float | None = None) -> int:
@@ -144,7 +164,9 @@ class LstmCase:
         return rng.standard_normal((self.seq, self.batch, self.inputs)).astype(np.float32)
 
 
-def lstm_reference(case: LstmCase, x: np.ndarray, fp16: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def lstm_reference(
+    case: LstmCase, x: np.ndarray, fp16: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w, r, b = case.weights()
     hsz = case.hidden
     bias = (b[: 4 * hsz] + b[4 * hsz :]).astype(np.float32)
@@ -169,13 +191,13 @@ def lstm_reference(case: LstmCase, x: np.ndarray, fp16: bool = False) -> tuple[n
 
 def lstm_program(case: LstmCase, precision: str = "fp32", preset: str = "sharp-4k") -> Program:
     """Sequential LSTM: W.x and R.h on the array, gates on the activation unit, cell on the updater."""
-    T, B, I, H = case.seq, case.batch, case.inputs, case.hidden  # noqa: N806
+    T, B, I, H = case.seq, case.batch, case.inputs, case.hidden  # noqa: E741
     w, r, b = case.weights()
     pb = ProgramBuilder(config(preset, precision), precision)
-    X = pb.tensor("X", TensorKind.INPUT, (T, B, I))  # noqa: N806
-    Y = pb.tensor("Y", TensorKind.OUTPUT, (T, 1, B, H))  # noqa: N806
-    YH = pb.tensor("Y_h", TensorKind.OUTPUT, (1, B, H))  # noqa: N806
-    YC = pb.tensor("Y_c", TensorKind.OUTPUT, (1, B, H))  # noqa: N806
+    X = pb.tensor("X", TensorKind.INPUT, (T, B, I))
+    Y = pb.tensor("Y", TensorKind.OUTPUT, (T, 1, B, H))
+    YH = pb.tensor("Y_h", TensorKind.OUTPUT, (1, B, H))
+    YC = pb.tensor("Y_c", TensorKind.OUTPUT, (1, B, H))
     tw = pb.tensor("W", TensorKind.CONST, (4 * H, I), data=w)
     tr = pb.tensor("R", TensorKind.CONST, (4 * H, H), data=r)
     tb = pb.tensor("B", TensorKind.CONST, (1, 4 * H), data=(b[: 4 * H] + b[4 * H :])[None])
@@ -219,8 +241,20 @@ def lstm_program(case: LstmCase, precision: str = "fp32", preset: str = "sharp-4
     pb.emit(Opcode.STORE, pb.dma(YH, B, H), vh)
     pb.emit(Opcode.STORE, pb.dma(YC, B, H), vc)
     program = pb.build()
-    from sharp_compiler.isa.program import LayerInfo
-
     program.layers.append(LayerInfo("lstm_0", "LSTM_0", "lstm", 0, len(program.instructions), pb.cfg.default_tile,
                                     T * B * 4 * H * (I + H)))  # fmt: skip
+    return program
+
+
+def serialize(program: Program) -> Program:
+    """Add tokens to straight-line code so each instruction waits for the previous one on another unit."""
+    code = program.instructions
+    assert all(ins.opcode not in (Opcode.LOOP, Opcode.ENDLOOP) for ins in code)
+    units = [instruction_unit(Opcode(ins.opcode), ins.flags) for ins in code]
+    out = []
+    for pc, ins in enumerate(code):
+        pop = ins.pop | (1 << units[pc - 1] if pc and units[pc - 1] != units[pc] else 0)
+        push = ins.push | (1 << units[pc + 1] if pc + 1 < len(code) and units[pc + 1] != units[pc] else 0)
+        out.append(Instruction(ins.opcode, pop, push, ins.flags, ins.a, ins.b, ins.c, ins.d, ins.imm))
+    program.instructions = out
     return program

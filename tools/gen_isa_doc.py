@@ -70,7 +70,9 @@ def _instructions() -> list[str]:
         unit = "flags bits 4-5" if op == spec.Opcode.NOP else s.unit.name.lower()
         operands = [k.value if k != OperandKind.NONE else "-" for k in s.operands]
         flags = binary.ALLOWED_FLAGS.get(op, 0)
-        flag_names = ", ".join(f.name for f in Flag if f.value and f.value & flags and f != Flag.UNIT_MASK)
+        flag_names = ", ".join(
+            str(f.name) for f in Flag if f.value and f.value & flags and f != Flag.UNIT_MASK
+        )
         if op == spec.Opcode.NOP:
             flag_names = "UNIT_MASK"
         rows.append([str(int(op)), f"`{s.mnemonic}`", unit, *operands, s.imm, flag_names or "-", s.summary])

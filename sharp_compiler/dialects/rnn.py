@@ -93,7 +93,7 @@ ACTIVATIONS: dict[str, tuple[float | None, float | None]] = {
     "Sigmoid": (None, None),
     "Affine": (0.0, 0.0),
     "LeakyRelu": (0.01, None),
-    "ThresholdedRelu": (1.0, None),
+    "ThresholdedRelu": (0.0, None),
     "ScaledTanh": (0.0, 0.0),
     "HardSigmoid": (0.2, 0.5),
     "Elu": (1.0, None),
@@ -102,8 +102,9 @@ ACTIVATIONS: dict[str, tuple[float | None, float | None]] = {
 }
 """Recurrent activation functions -> (default alpha, default beta); None: the parameter is unused.
 
-The defaults are the values onnxruntime 1.32 uses when `activation_alpha`/`beta` run out
-(checked empirically; Affine and ScaledTanh default to 0, unlike the old ONNX ops).
+The defaults are the values onnxruntime 1.32 uses when `activation_alpha`/`beta` run out,
+measured on its RNN, GRU and LSTM kernels. They differ from the standalone ONNX ops for
+ThresholdedRelu (0, not 1) and Affine/ScaledTanh (0 and 0).
 Formulas: Affine a*x+b; LeakyRelu x<0 ? a*x : x; ThresholdedRelu x>a ? x : 0;
 ScaledTanh a*tanh(b*x); HardSigmoid clamp(a*x+b, 0, 1); Elu x<0 ? a*(e^x-1) : x.
 """

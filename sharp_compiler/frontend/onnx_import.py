@@ -35,7 +35,6 @@ from sharp_compiler.dialects.rnn import (
     GRUOp,
     LinearOp,
     LSTMOp,
-    RecurrentOp,
     ReshapeOp,
     RNNOp,
     SliceOp,
@@ -95,10 +94,11 @@ def import_onnx(
             else os.fspath(path_or_bytes)
         )
     model, base_dir = _load(path_or_bytes, origin)
-    _check(model, path_or_bytes, base_dir, origin)
     _set_input_shapes(model, input_shapes or {}, origin)
+    view = _weightless_view(model, base_dir, origin)
+    _check(view, origin)
     _check_inputs(model, origin)
-    inferred = _infer(_inference_view(model, base_dir, origin), origin, "shape inference failed")
+    inferred = _infer(view, origin, "shape inference failed")
     graph = _Graph(model, _tensor_types(inferred), base_dir, origin)
     graph.fold()
     graph.infer_remaining()
@@ -138,21 +138,11 @@ def _load(path_or_bytes: str | os.PathLike[str] | bytes, origin: str) -> tuple[o
     return model, base_dir
 
 
-def _uses_external_data(model: onnx.ModelProto) -> bool:
-    return any(t.data_location == 1 for t in model.graph.initializer)
-
-
-def _check(
-    model: onnx.ModelProto, path_or_bytes: str | os.PathLike[str] | bytes, base_dir: Path | None, origin: str
-) -> None:
+def _check(view: onnx.ModelProto, origin: str) -> None:
     import onnx
 
-    # The checker resolves external data relative to the model file, so it needs the path then.
-    target: onnx.ModelProto | str = model
-    if base_dir is not None and _uses_external_data(model):
-        target = os.fspath(path_or_bytes)  # type: ignore[arg-type]
     try:
-        onnx.checker.check_model(target)
+        onnx.checker.check_model(view)
     except (onnx.checker.ValidationError, ValueError) as e:
         raise FrontendError(f"{origin}: invalid ONNX model: {_one_line(e)}") from None
 
@@ -216,32 +206,38 @@ def _check_inputs(model: onnx.ModelProto, origin: str) -> None:
         raise FrontendError(f"{origin}: {'; '.join(problems)}")
 
 
-def _inference_view(model: onnx.ModelProto, base_dir: Path | None, origin: str) -> onnx.ModelProto:
-    """`model` as shape inference can read it: small external tensors inline, large ones typed inputs.
+def _weightless_view(model: onnx.ModelProto, base_dir: Path | None, origin: str) -> onnx.ModelProto:
+    """`model` for the checker and shape inference: large initializers become typed inputs.
 
-    Data propagation reads initializer values but cannot read external files; only small
-    (shape-like) tensors matter to it, so weights stay on disk.
+    Both serialize the whole model, which costs more than everything else for big weights,
+    and neither needs weight values: data propagation reads only small (shape-like) tensors.
+    Small external tensors are read inline, since neither can read external files here.
     """
-    if not _uses_external_data(model):
-        return model
     from onnx import helper, numpy_helper
 
     view = type(model)()
-    view.CopyFrom(model)
-    kept, typed = [], []
-    for tensor in view.graph.initializer:
-        if tensor.data_location != 1:
-            kept.append(tensor)
-        elif math.prod(tensor.dims) <= _SMALL_CONSTANT:
-            kept.append(
-                numpy_helper.from_array(np.array(_external_array(tensor, base_dir, origin)), tensor.name)
-            )
+    view.ir_version = model.ir_version
+    view.opset_import.extend(model.opset_import)
+    view.functions.extend(model.functions)
+    source, graph = model.graph, view.graph
+    graph.name = source.name
+    graph.node.extend(source.node)
+    graph.input.extend(source.input)
+    graph.output.extend(source.output)
+    graph.value_info.extend(source.value_info)
+    graph.sparse_initializer.extend(source.sparse_initializer)
+    listed = {vi.name for vi in source.input}
+    for tensor in source.initializer:
+        if math.prod(tensor.dims) > _SMALL_CONSTANT:
+            if tensor.name not in listed:
+                graph.input.append(
+                    helper.make_tensor_value_info(tensor.name, tensor.data_type, list(tensor.dims))
+                )
+        elif tensor.data_location == 1:
+            array = np.array(_external_array(tensor, base_dir, origin))
+            graph.initializer.append(numpy_helper.from_array(array, tensor.name))
         else:
-            typed.append(helper.make_tensor_value_info(tensor.name, tensor.data_type, list(tensor.dims)))
-    listed = {vi.name for vi in view.graph.input}
-    view.graph.ClearField("initializer")
-    view.graph.initializer.extend(kept)
-    view.graph.input.extend(vi for vi in typed if vi.name not in listed)
+            graph.initializer.append(tensor)
     return view
 
 
@@ -316,7 +312,12 @@ class _Constants:
 
         if tensor.data_location == 1:
             return _external_array(tensor, self._base_dir, self._origin)
-        return numpy_helper.to_array(tensor)
+        try:
+            return numpy_helper.to_array(tensor)
+        except (ValueError, TypeError) as e:
+            raise FrontendError(
+                f"{self._origin}: initializer '{tensor.name}' is malformed: {_one_line(e)}"
+            ) from None
 
 
 # --------------------------------------------------------------------------- graph: folding, types
@@ -479,7 +480,7 @@ def _hint(name: str) -> str:
 _CANONICAL_ACTIVATION = {name.lower(): name for name in ACTIVATIONS}
 
 
-def resolve_activations(
+def _resolve_activations(
     op_type: str,
     functions: int,
     directions: int,
@@ -608,7 +609,7 @@ class _Mapper:
         if name in self.rejected_values:
             return None
         try:
-            return self.value(name)
+            return self.value(name, "output", integer=self._is_integer(name))
         except _Reject as e:
             self.problems.append(f"graph output '{name}' ({e})")
             return None
@@ -714,7 +715,7 @@ class _Mapper:
         r = self.weight(r_name, "R")
         r_shape = _shape_of(r)
         hidden_size = int(attrs.get("hidden_size", r_shape[-1] if len(r_shape) == 3 else 0))
-        activations, alpha, beta = resolve_activations(
+        activations, alpha, beta = _resolve_activations(
             node.op_type,
             op_class.FUNCTIONS,
             d,
@@ -830,8 +831,9 @@ class _Mapper:
             if not 0 <= axis < rank or step == 0:
                 raise _Reject(f"invalid axis {axis} or step {step}")
             lo, hi, _ = slice(start, end, step).indices(shape[axis])
-            canonical_starts.append(lo)
-            # A negative step that runs past index 0 stops at -1, which ONNX would read as "last".
+            # With a negative step, clamping can give -1 ("before index 0"), which ONNX would
+            # read as "last"; -dim-1 clamps back to -1.
+            canonical_starts.append(lo if lo >= 0 else -shape[axis] - 1)
             canonical_ends.append(hi if hi >= 0 else -shape[axis] - 1)
         self.add(
             SliceOp(

@@ -219,12 +219,11 @@ def encode(program: Program, *, validate: bool = True) -> bytes:
     written. `validate=False` is for tests that need a malformed file.
     """
     origin = "<program>"
-    cfg = _try_config(program.config_json)
     if validate:
-        if cfg is None:
-            _parse_config(program.config_json, origin)  # raises the one-line reason
-        assert cfg is not None
+        cfg: HwConfig | None = _parse_config(program.config_json, origin)
         _check_program(program, cfg, origin)
+    else:
+        cfg = _try_config(program.config_json)
     config_text = cfg.canonical_json() if cfg is not None else program.config_json
     fingerprint = cfg.fingerprint() if cfg is not None else _digest16(config_text)
     try:
@@ -579,11 +578,10 @@ def _decode_layers(raw: bytes, origin: str) -> list[LayerInfo]:
     for i, r in enumerate(_json_records(raw, "LAYERS", schema, origin)):
         if len(r["tile"]) != 2:
             _fail(origin, f"LAYERS entry {i}: tile must be [rows, cols]")
+        tile = (r["tile"][0], r["tile"][1])
         out.append(
-            LayerInfo(
-                r["name"], r["onnx_node"], r["kind"], r["pc_begin"], r["pc_end"], tuple(r["tile"]), r["macs"]
-            )
-        )  # type: ignore[arg-type]
+            LayerInfo(r["name"], r["onnx_node"], r["kind"], r["pc_begin"], r["pc_end"], tile, r["macs"])
+        )
     return out
 
 
@@ -616,7 +614,13 @@ def _is_int(value: Any) -> bool:
 
 
 def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite int or float (ints too large for a float are not)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
 
 
 def _numel(shape: Sequence[int]) -> int:

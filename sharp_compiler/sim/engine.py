@@ -16,6 +16,7 @@ import numpy as np
 from sharp_compiler.isa.binary import CodeInfo
 from sharp_compiler.isa.program import Program, TensorKind
 from sharp_compiler.isa.spec import Opcode
+from sharp_compiler.sim import trace as trace_module
 from sharp_compiler.sim.errors import SimError
 from sharp_compiler.sim.facts import instruction_facts
 from sharp_compiler.sim.hazards import HazardChecker
@@ -68,7 +69,7 @@ def loop_tree(program: Program, info: CodeInfo) -> Tree:
 
 
 def dynamic_count(tree: Tree) -> int:
-    return sum(1 if isinstance(item, int) else item.trip * dynamic_count(item.body) for item in tree)
+    return sum(item.trip * dynamic_count(item.body) if isinstance(item, Loop) else 1 for item in tree)
 
 
 def run(
@@ -90,11 +91,12 @@ def run(
     memory = allocate(program, inputs)
     check_sequence_lengths(program, info, memory)
     facts = instruction_facts(program, cfg)
-    kernels = build_kernels(program, info, memory)
-    recorder = TraceRecorder(cfg.clock_hz, _layer_of_pc(program)) if trace else None
+    layers = _layer_of_pc(program)
+    recorder = TraceRecorder(cfg.clock_hz, layers, trace_module.MAX_TRACE_EVENTS) if trace else None
     hazards = HazardChecker(program, facts) if check_hazards else None
     clock = Timing(cfg, facts, tile_mode=timing == "tile", trace=recorder, hazards=hazards)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # inf/nan in the data are results, not warnings
+        kernels = build_kernels(program, info, memory)
         _execute(tree, 0, kernels, clock.step)
     cycles = clock.finish()
     stats = build_stats(program, cfg, facts, clock, cycles, timing)
@@ -109,15 +111,14 @@ def run(
 
 def _execute(tree: Tree, i: int, kernels: list[Kernel | None], step: Callable[[int, int], None]) -> None:
     for item in tree:
-        if type(item) is int:
-            kernel = kernels[item]
-            if kernel is not None:
-                kernel(i)
-            step(item, i)
-        else:
-            body = item.body
+        if isinstance(item, Loop):
             for j in range(item.trip):
-                _execute(body, j, kernels, step)
+                _execute(item.body, j, kernels, step)
+            continue
+        kernel = kernels[item]
+        if kernel is not None:
+            kernel(i)
+        step(item, i)
 
 
 def _layer_of_pc(program: Program) -> list[str | None]:

@@ -81,7 +81,9 @@ def _facts(p: Program, cfg: HwConfig, ins: Instruction) -> Facts:
     cycles, mvm, act_ops, cell_ops = 0, None, 0, 0
     tile: TileShape | None = None
     traffic = Traffic()
-    if op in (Opcode.LOAD, Opcode.STORE):
+    if op == Opcode.NOP:
+        pass
+    elif op in (Opcode.LOAD, Opcode.STORE):
         dma = ins.b if op == Opcode.LOAD else ins.a
         nbytes = dma_bytes(dma)
         cycles = cost_model.dram_cycles(cfg, nbytes)
@@ -100,7 +102,7 @@ def _facts(p: Program, cfg: HwConfig, ins: Instruction) -> Facts:
     elif op == Opcode.DCOPY:
         c = p.copies[ins.a]
         nbytes = c.sizes[0] * c.sizes[1] * c.sizes[2] * c.sizes[3] * DTYPE_SIZES[p.tensors[c.src].dtype]
-        cycles = cost_model.dram_cycles(cfg, 2 * nbytes)
+        cycles = cost_model.dram_cycles(cfg, nbytes)
         traffic = Traffic(dram_read=nbytes, dram_write=nbytes)
     elif op == Opcode.MOVE:
         cycles = cost_model.onchip_move_cycles(cfg, elements(ins.a) * WORD)
@@ -120,7 +122,7 @@ def _facts(p: Program, cfg: HwConfig, ins: Instruction) -> Facts:
         act_ops = elements(ins.a)
         cycles = cost_model.act_cycles(cfg, act_ops)
         traffic = Traffic(vector_read=read_bytes, vector_write=act_ops * WORD)
-    elif unit == Unit.CELL and op != Opcode.NOP:
+    elif unit == Unit.CELL:
         cell_ops = elements(ins.a)
         cycles = cost_model.cell_cycles(cfg, cell_ops)
         traffic = Traffic(vector_read=read_bytes, vector_write=cell_ops * WORD)

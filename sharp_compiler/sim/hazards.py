@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sharp_compiler.isa.program import Program, Region, Space, View
-from sharp_compiler.isa.spec import Unit
+from sharp_compiler.isa.spec import OPS, Unit
 from sharp_compiler.sim.errors import HazardError
 from sharp_compiler.sim.facts import Facts
 
@@ -46,9 +46,7 @@ class HazardChecker:
         self.facts = facts
         self.records: dict[int, list[Access]] = defaultdict(list)
         self.aliases = _aliases(program.regions)
-        self.owner = {
-            space: np.full(_extent(program.regions, space, self.aliases), -1, np.int32) for space in Space
-        }
+        self.owner = _owner_maps(program.regions, self.aliases)
         self.last_writer: dict[int, int] = {}
         self.steps = 0
         self.accesses = [
@@ -102,9 +100,7 @@ class HazardChecker:
             self.records[region] = [x for x in records if x.seq > seen[x.unit]]
 
     def _window(self, access: Access) -> np.ndarray:
-        region = self.p.regions[access.region]
-        words = self.owner[Space(region.space)][region.base : region.base + region.rows * region.cols]
-        return words.reshape(region.rows, region.cols)[access.r0 : access.r1, access.c0 : access.c1]
+        return self.owner[access.region][access.r0 : access.r1, access.c0 : access.c1]
 
     def _check_owner(self, access: Access) -> None:
         window = self._window(access)
@@ -137,7 +133,7 @@ class HazardChecker:
 
 
 def _op(facts: list[Facts], pc: int) -> str:
-    return facts[pc].op.name.lower()
+    return OPS[facts[pc].op].mnemonic
 
 
 def _aliases(regions: list[Region]) -> dict[int, tuple[int, ...]]:
@@ -153,21 +149,46 @@ def _aliases(regions: list[Region]) -> dict[int, tuple[int, ...]]:
     return {n: tuple(sorted(others)) for n, others in found.items()}
 
 
-def _extent(regions: list[Region], space: Space, aliases: dict[int, tuple[int, ...]]) -> int:
-    ends = [r.base + r.rows * r.cols for n, r in enumerate(regions) if n in aliases and r.space == space]
-    return max(ends, default=0)
+def _owner_maps(regions: list[Region], aliases: dict[int, tuple[int, ...]]) -> dict[int, np.ndarray]:
+    """For each aliased region, its [rows, cols] view of a word map shared with the regions it overlaps.
+
+    A map covers one cluster of mutually overlapping regions (connected through overlaps), so
+    its size is bounded by the regions' sizes, not by their addresses. Words hold the id of the
+    region that last wrote them, -1 before any write.
+    """
+    cluster: dict[int, int] = {}
+    for start in sorted(aliases):
+        if start in cluster:
+            continue
+        stack = [start]
+        while stack:
+            n = stack.pop()
+            if n not in cluster:
+                cluster[n] = start
+                stack.extend(aliases[n])
+    maps: dict[int, np.ndarray] = {}
+    for root in set(cluster.values()):
+        members = [n for n, c in cluster.items() if c == root]
+        lo = min(regions[n].base for n in members)
+        hi = max(regions[n].base + regions[n].rows * regions[n].cols for n in members)
+        words = np.full(hi - lo, -1, np.int32)
+        for n in members:
+            r = regions[n]
+            maps[n] = words[r.base - lo : r.base - lo + r.rows * r.cols].reshape(r.rows, r.cols)
+    return maps
 
 
 def _words_overlap(ra: Region, a: Access, rb: Region, b: Access) -> bool:
-    """Do two windows of different regions touch a common physical word?"""
-    first = [(ra.base + r * ra.cols + a.c0, ra.base + r * ra.cols + a.c1) for r in range(a.r0, a.r1)]
-    second = [(rb.base + r * rb.cols + b.c0, rb.base + r * rb.cols + b.c1) for r in range(b.r0, b.r1)]
-    x = y = 0
-    while x < len(first) and y < len(second):
-        if first[x][0] < second[y][1] and second[y][0] < first[x][1]:
-            return True
-        if first[x][1] <= second[y][1]:
-            x += 1
-        else:
-            y += 1
-    return False
+    """Do two windows of different regions touch a common physical word?
+
+    For each row of the window with fewer rows, the rows of the other window whose word
+    intervals intersect it form a range computed in closed form (vectorised over rows).
+    """
+    if a.r1 - a.r0 > b.r1 - b.r0:
+        ra, a, rb, b = rb, b, ra, a
+    rows = np.arange(a.r0, a.r1, dtype=np.int64)
+    start = ra.base + rows * ra.cols + a.c0
+    end = start + (a.c1 - a.c0)
+    first = np.maximum(b.r0, (start - rb.base - b.c1) // rb.cols + 1)
+    last = np.minimum(b.r1, -((rb.base + b.c0 - end) // rb.cols))  # ceil((end - base - c0) / cols)
+    return bool(np.any(first < last))

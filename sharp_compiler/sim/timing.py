@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from sharp_compiler.hw import cost_model
 from sharp_compiler.hw.config import HwConfig, TileShape
-from sharp_compiler.isa.spec import Opcode, Unit
+from sharp_compiler.isa.spec import OPS, Opcode, Unit
 from sharp_compiler.sim.errors import SimError
 from sharp_compiler.sim.facts import Facts
 from sharp_compiler.sim.trace import TraceRecorder
@@ -66,7 +66,6 @@ class Timing:
         self.first_start: list[int | None] = [None] * npc
         self.last_end = [0] * npc
         self.mvm_tile: list[TileShape | None] = [None] * npc
-        self.mvm_cycles_of: list[int] = [0] * npc  # duration of the last execution (for cross-checks)
         self.slots = {
             "useful": 0,
             "padding": 0,
@@ -89,7 +88,7 @@ class Timing:
             queue = self.queues[(src, unit)]
             if not queue:
                 raise SimError(
-                    f"deadlock: pc {pc} ({f.op.name.lower()} on {unit_name(unit)}) pops a token from the "
+                    f"deadlock: pc {pc} ({OPS[f.op].mnemonic} on {unit_name(unit)}) pops a token from the "
                     f"{unit_name(src)}->{unit_name(unit)} queue, but no earlier instruction pushed one"
                 )
             arrival, _pusher, stamp = queue.popleft()
@@ -100,7 +99,7 @@ class Timing:
                     if stamp[k] > clock[k]:
                         clock[k] = stamp[k]
         if f.mvm is not None:
-            duration = self._mvm(pc, f.mvm, start, i)
+            duration = self._mvm(pc, f.mvm, start)
         else:
             duration = f.cycles
             if f.op == Opcode.CFGTILE:
@@ -121,7 +120,7 @@ class Timing:
         for dst in f.pushes:
             self.queues[(unit, dst)].append((end, pc, stamp_out))
         if self.trace is not None:
-            self.trace.instruction(unit, f.op.name.lower(), start, end, pc, i)
+            self.trace.instruction(unit, OPS[f.op].mnemonic, start, end, pc, i)
 
     def _reconfigure(self, pc: int) -> None:
         """CFGTILE: its imm was validated against the config's tile shapes."""
@@ -131,7 +130,7 @@ class Timing:
         self.reconfigurations += 1
         self.slots["reconfiguration"] += self.facts[pc].cycles * self.cfg.macs
 
-    def _mvm(self, pc: int, shape: tuple[int, int, int], start: int, i: int) -> int:
+    def _mvm(self, pc: int, shape: tuple[int, int, int], start: int) -> int:
         m, k, n = shape
         tile = self.tile
         cached = self._mvm_cache.get((pc, tile))
@@ -145,7 +144,6 @@ class Timing:
             duration = self.tile_dispatch(tile, m, k, n, start, pc)
         if self.mvm_tile[pc] is None:
             self.mvm_tile[pc] = tile
-        self.mvm_cycles_of[pc] = duration
         slots = self.slots
         slots["useful"] += useful
         slots["padding"] += padding
@@ -163,7 +161,7 @@ class Timing:
         blocks_m, blocks_k = math.ceil(m / tile[0]), math.ceil(k / tile[1])
         count = n * blocks_m * blocks_k
         self.dispatches += count
-        if self.dispatches > MAX_TILE_DISPATCHES or tiles > MAX_TILE_DISPATCHES:
+        if self.dispatches > MAX_TILE_DISPATCHES:
             raise SimError(
                 f"tile timing mode is for small cases: over {MAX_TILE_DISPATCHES} block dispatches"
             )

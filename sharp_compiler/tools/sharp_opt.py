@@ -5,8 +5,9 @@
     sharp-opt model.onnx --sharp-inline-weights           # print every weight in hex
 
 Only registration hooks: dialects, passes and targets come from `sharp_compiler.universe`.
-User errors (a model the frontend rejects, a bad pipeline, a missing file) print one line
-`sharp-opt: error: ...` on stderr and exit 1.
+User errors print one line `sharp-opt: error: ...` on stderr and exit 1: a model the frontend
+rejects, any ValueError subclass defined in sharp_compiler (LoweringError, HwConfigError...),
+a bad pass pipeline, a missing input file.
 """
 
 from __future__ import annotations
@@ -113,13 +114,18 @@ class SharpOptMain(xDSLOptMain):
             _fail(str(e))
 
     def run(self) -> None:
-        from sharp_compiler.frontend.onnx_import import FrontendError
-
         try:
             with inline_weights(self.args.sharp_inline_weights):
                 super().run()
-        except FrontendError as e:
+        except ValueError as e:
+            if not _is_sharp_error(e):
+                raise
             _fail(str(e))
+
+
+def _is_sharp_error(error: ValueError) -> bool:
+    """sharp reports user errors (FrontendError, LoweringError, HwConfigError...) as its own ValueErrors."""
+    return type(error).__module__.startswith("sharp_compiler.")
 
 
 def main() -> None:

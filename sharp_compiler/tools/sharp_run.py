@@ -87,9 +87,9 @@ def _run(args: argparse.Namespace) -> None:
         )
     except SimError as err:
         raise _Failure(str(err)) from None
-    writers: list[tuple[str, Callable[[IO[bytes]], None]]] = []
+    writers: list[tuple[str, Callable[[IO[bytes]], object]]] = []
     if args.output:
-        outputs = result.outputs
+        outputs: dict[str, Any] = dict(result.outputs)
         writers.append((args.output, lambda f: np.savez(f, **outputs)))
     if args.stats:
         writers.append((args.stats, lambda f: f.write(json.dumps(result.stats, indent=2).encode() + b"\n")))
@@ -105,18 +105,17 @@ def _read_inputs(path: str | None) -> dict[str, np.ndarray]:
     if path is None:
         return {}
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile):
-                raise _Failure(f"{path}: not an .npz archive")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):
+            raise _Failure(f"{path}: not an .npz archive (its keys must be the model's input names)")
+        with archive:
             return {key: archive[key] for key in archive.files}
-    except _Failure:
-        raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         raise _Failure(f"{path}: cannot read inputs ({reason})") from None
 
 
-def _write_all(writers: list[tuple[str, Callable[[IO[bytes]], None]]]) -> None:
+def _write_all(writers: list[tuple[str, Callable[[IO[bytes]], object]]]) -> None:
     """Write every file to a temporary beside it, then rename them all; on failure remove the temporaries."""
     done: list[tuple[str, Path]] = []
     current = ""

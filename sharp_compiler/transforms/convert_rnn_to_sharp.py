@@ -281,6 +281,8 @@ class _Lowering:
                 prologue.append(
                     sharp.LoadOp(cell.win(lens_buf, 0, 1), DramWindowAttr(lens_sym, 0, batch, 1, 1, 0))
                 )
+                if h0_sym is not None or c0_sym is not None:
+                    prologue.extend(self.zero_empty_sequences(cell, lens_buf))
             body: list[Operation] = []
             if lens_sym:
                 assert bufs.mask is not None
@@ -306,6 +308,25 @@ class _Lowering:
                 epilogue.append(sharp.StoreOp(geo.state_window(yc_sym, d), cell.win(bufs.c, 0, hidden)))
             loop = sharp.TimeLoopOp(steps, Region(Block(body)))
             self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue])
+
+    @staticmethod
+    def zero_empty_sequences(cell: CellEmitter, lens_buf: str) -> list[Operation]:
+        """Rows with sequence_lens 0 start (and so end) from a zero state, not the given initial state.
+
+        ONNX leaves Y_h/Y_c of an empty sequence unspecified; onnxruntime (the oracle) writes
+        zeros. Outside the time loop the step index is 0, so `seq_mask` gives lens > 0; rows
+        past their length keep their state, so a zeroed state is what Y_h/Y_c receive.
+        """
+        b, h = cell.bufs, cell.bufs.hidden
+        assert b.mask is not None
+        ops: list[Operation] = [sharp.SeqMaskOp(cell.win(b.mask, 0, 1), cell.win(lens_buf, 0, 1))]
+        for state, scratch in ((b.h, b.h_new), (b.c, b.c_new)):
+            if state is None or scratch is None:
+                continue
+            ops.append(sharp.FillOp(cell.win(scratch, 0, h), 0.0))
+            ops.append(sharp.SelectOp(cell.win(state, 0, h), cell.win(b.mask, 0, 1), cell.win(state, 0, h),
+                                      cell.win(scratch, 0, h)))  # fmt: skip
+        return ops
 
     def store_sequence(self, name: str, ybuf: str, y_sym: str, geo: _Geometry, d: int) -> list[Operation]:
         """Write an on-chip [T*B, H] output sequence into Y ([T, D, B, H]) in one DMA (plus a copy if D > 1)."""
