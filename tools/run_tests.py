@@ -21,7 +21,7 @@ def _count(pattern: str, text: str) -> int:
 
 def run_pytest() -> tuple[int, int, int]:
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider"],
+        [sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider"],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     sys.stdout.write(proc.stdout[-20000:])
