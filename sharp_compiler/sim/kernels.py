@@ -54,6 +54,13 @@ def check_sequence_lengths(program: Program, info: CodeInfo, memory: Memory) -> 
             )
 
 
+def _covers(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -> bool:
+    """Whether rectangle (row0, nrows, col0, ncols) `outer` contains `inner`."""
+    r0, nr, c0, nc = outer
+    s0, ns, d0, nd = inner
+    return r0 <= s0 and s0 + ns <= r0 + nr and c0 <= d0 and d0 + nd <= c0 + nc
+
+
 def view_getter(array: np.ndarray, v: View) -> Getter:
     """The window of a view at loop index i, as a numpy view of its region."""
     r0, step, nr, c0, c1 = v.row0, v.row_step, v.nrows, v.col0, v.col0 + v.ncols
@@ -69,6 +76,8 @@ class _Builder:
         self.info = info
         self.mem = memory
         self.fp16 = program.precision == "fp16"
+        self.converted: dict[int, np.ndarray] = {}
+        self.bindings: dict[int, tuple[tuple[int, int, int, int], np.ndarray]] = {}
 
     def view(self, index: int) -> Getter:
         v = self.p.views[index]
@@ -152,16 +161,70 @@ class _Builder:
         return store
 
     def k_loadw(self, pc: int, ins: Instruction) -> Kernel:
-        dst, d = self.view(ins.a), self.p.dmas[ins.b]
-        flat = self.mem.dram[d.tensor]
-        window = self.dram_window(pc, d, False)
-        fp16 = self.fp16
+        """Bind the weight window to a zero-copy view of the (once converted) constant.
+
+        The weight buffer is only read by MVM, so a LOADW records where its block comes
+        from instead of copying it; an MVM whose window lies inside the latest binding
+        reads the constant directly. Anything else materialises the block first.
+        """
+        v, d = self.p.views[ins.a], self.p.dmas[ins.b]
+        source = self.weights_f32(d.tensor)
+        region = v.region
+        rect = (v.row0, v.nrows, v.col0, v.ncols)
+        step_row = v.row_step
+        itemsize = source.itemsize
 
         def loadw(i: int) -> None:
-            values = flat[window(i)[0]]
-            dst(i)[...] = values.astype(F16) if fp16 else values
+            offset = d.base + d.step_stride * i
+            block = np.lib.stride_tricks.as_strided(
+                source[offset:], shape=(d.nrows, d.ncols), strides=(d.row_stride * itemsize, itemsize), writeable=False
+            )
+            self.bind_weights(region, (rect[0] + step_row * i, *rect[1:]), block)
 
         return loadw
+
+    def weights_f32(self, tensor: int) -> np.ndarray:
+        """A constant as float32 (rounded through fp16 in fp16 mode), converted once per run."""
+        cached = self.converted.get(tensor)
+        if cached is None:
+            flat = self.mem.dram[tensor]
+            if flat.dtype == F32 and not self.fp16:
+                cached = flat  # already exact: a zero-copy view of the constant section
+            elif self.fp16 and flat.dtype != F16:
+                cached = flat.astype(F16).astype(F32)
+            else:
+                cached = flat.astype(F32)
+            self.converted[tensor] = cached
+        return cached
+
+    def bind_weights(self, region: int, rect: tuple[int, int, int, int], block: np.ndarray) -> None:
+        previous = self.bindings.get(region)
+        if previous is not None and not _covers(rect, previous[0]):
+            self.materialise(region)
+        self.bindings[region] = (rect, block)
+
+    def materialise(self, region: int) -> None:
+        bound = self.bindings.pop(region, None)
+        if bound is None:
+            return
+        (r0, nr, c0, nc), block = bound
+        self.mem.regions[region][r0 : r0 + nr, c0 : c0 + nc] = block
+
+    def weight_getter(self, index: int) -> Getter:
+        v = self.p.views[index]
+        region, array = v.region, self.mem.regions[v.region]
+
+        def weights(i: int) -> np.ndarray:
+            r0 = v.row0 + v.row_step * i
+            bound = self.bindings.get(region)
+            if bound is not None:
+                (b0, bn, c0, cn), block = bound
+                if b0 <= r0 and r0 + v.nrows <= b0 + bn and c0 <= v.col0 and v.col0 + v.ncols <= c0 + cn:
+                    return block[r0 - b0 : r0 - b0 + v.nrows, v.col0 - c0 : v.col0 - c0 + v.ncols]
+                self.materialise(region)
+            return array[r0 : r0 + v.nrows, v.col0 : v.col0 + v.ncols]
+
+        return weights
 
     def k_gather(self, pc: int, ins: Instruction) -> Kernel:
         dst, ids, d = self.view(ins.a), self.view(ins.b), self.p.dmas[ins.c]
@@ -208,7 +271,7 @@ class _Builder:
 
     # --- array --------------------------------------------------------------------------
     def k_mvm(self, pc: int, ins: Instruction) -> Kernel:
-        dst, src, weights = self.view(ins.a), self.view(ins.b), self.view(ins.c)
+        dst, src, weights = self.view(ins.a), self.view(ins.b), self.weight_getter(ins.c)
         accumulate, fp16 = bool(ins.flags & Flag.ACCUMULATE), self.fp16
 
         def mvm(i: int) -> None:
