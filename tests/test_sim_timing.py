@@ -59,9 +59,10 @@ def test_hand_derived_cycles() -> None:
     cfg = config()
     tile = cfg.default_tile
     tiles = cfg.macs // (tile[0] * tile[1])
-    blocks = math.ceil(M / tile[0]) * math.ceil(K / tile[1])
+    # each tile owns whole row blocks and walks their K blocks
+    rounds = math.ceil(math.ceil(M / tile[0]) / tiles)
     mvm = (
-        math.ceil(blocks / tiles) + cfg.mult_latency + math.ceil(math.log2(tile[1])) + cfg.accumulate_latency
+        rounds * math.ceil(K / tile[1]) + cfg.mult_latency + math.ceil(math.log2(tile[1])) + cfg.accumulate_latency
     )
     act = math.ceil(M / cfg.act_lanes) + cfg.act_latency
     loads = dram(cfg, M * K * 4) + dram(cfg, K * 4)
@@ -87,10 +88,14 @@ def test_utilisation_slots_are_exact() -> None:
     mvm = stats["busy_cycles"]["array"]
     loads = dram(cfg, M * K * 4) + dram(cfg, K * 4)
     blocks = math.ceil(M / 32) * math.ceil(K / 32)
+    tiles = cfg.macs // (32 * 32)
+    issue = math.ceil(math.ceil(M / 32) / tiles) * math.ceil(K / 32)
+    idle = (issue * tiles - blocks) * 32 * 32
     assert slots == {
         "useful": M * K,
         "padding": blocks * 32 * 32 - M * K,
-        "pipeline_fill": mvm * cfg.macs - blocks * 32 * 32,
+        "idle_tiles": idle,
+        "pipeline_fill": mvm * cfg.macs - blocks * 32 * 32 - idle,
         "reconfiguration": 0,
         "dependency_stall": loads * cfg.macs,
         "non_matrix": (stats["cycles"] - loads - mvm) * cfg.macs,
@@ -163,7 +168,8 @@ def test_reconfiguration_changes_mvm_cost() -> None:
         assert stats["reconfigurations"] == 1
         assert stats["array_slots"]["reconfiguration"] == config().reconfig_cycles * config().macs
     cfg = config()
-    assert costs[(8, 8)] == math.ceil(9 / cfg.tiles_for((8, 8))) + cfg.array_latency((8, 8))
+    # 24x24 on 8x8 tiles: 3 row blocks, each owned by one of 64 tiles, each walking 3 K blocks
+    assert costs[(8, 8)] == math.ceil(3 / cfg.tiles_for((8, 8))) * 3 + cfg.array_latency((8, 8))
     assert costs[(32, 32)] == 1 + cfg.array_latency((32, 32))
 
 

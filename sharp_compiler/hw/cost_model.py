@@ -6,10 +6,18 @@ what a cycle costs. Pure arithmetic on `HwConfig`; imports no xDSL.
 
 Tiled dispatch: an [M, K] weight matrix is cut into blocks of the tile
 geometry `rows x cols`; a tile multiplies one block by one vector per cycle;
-the array holds `macs // (rows*cols)` tiles that work in parallel::
+the array holds `macs // (rows*cols)` tiles that work in parallel. Each tile
+owns whole block rows (row block b goes to tile b mod tiles) and walks their
+K blocks, so a row's partial sums stay in one tile's accumulators and need no
+reduction across tiles::
 
-    blocks  = ceil(M/rows) * ceil(K/cols)
-    cycles  = ceil(blocks * n_vectors / tiles) + array_latency
+    row_blocks = ceil(M/rows), k_blocks = ceil(K/cols)
+    cycles     = ceil(row_blocks / tiles) * k_blocks * n_vectors + array_latency
+
+Two kinds of waste follow, and they are what reconfiguration trades: padding
+(a hidden size that is not a multiple of the tile leaves multipliers of the
+partial blocks idle) and idle tiles (fewer row blocks than tiles, or a last
+round that does not fill them: small layers on big arrays).
 """
 
 from __future__ import annotations
@@ -26,7 +34,8 @@ def mvm_blocks(tile: TileShape, m: int, k: int) -> int:
 
 def mvm_issue_cycles(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
     """Cycles the array is occupied issuing blocks (throughput part, without pipeline fill)."""
-    return math.ceil(mvm_blocks(tile, m, k) * n_vectors / cfg.tiles_for(tile))
+    rounds = math.ceil(math.ceil(m / tile[0]) / cfg.tiles_for(tile))
+    return rounds * math.ceil(k / tile[1]) * n_vectors
 
 
 def mvm_cycles(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
@@ -37,6 +46,13 @@ def mvm_cycles(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -
 def mvm_padded_slots(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
     """Multiplier-cycles spent on padding: block slots minus useful MACs."""
     return mvm_blocks(tile, m, k) * tile[0] * tile[1] * n_vectors - m * k * n_vectors
+
+
+def mvm_idle_tile_slots(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
+    """Multiplier-cycles of tiles with no block to work on while the dispatch issues."""
+    busy_tile_cycles = mvm_blocks(tile, m, k) * n_vectors
+    total_tile_cycles = mvm_issue_cycles(cfg, tile, m, k, n_vectors) * cfg.tiles_for(tile)
+    return (total_tile_cycles - busy_tile_cycles) * tile[0] * tile[1]
 
 
 def act_cycles(cfg: HwConfig, elements: int) -> int:

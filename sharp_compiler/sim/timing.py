@@ -13,7 +13,6 @@ dispatcher handing weight blocks to tiles (`tile_dispatch`), for cross-checks.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import deque
 from collections.abc import Callable
@@ -69,13 +68,14 @@ class Timing:
         self.slots = {
             "useful": 0,
             "padding": 0,
+            "idle_tiles": 0,
             "pipeline_fill": 0,
             "reconfiguration": 0,
             "dependency_stall": 0,
         }
         self.reconfigurations = 0
         self.dispatches = 0
-        self._mvm_cache: dict[tuple[int, TileShape], tuple[int, int, int]] = {}
+        self._mvm_cache: dict[tuple[int, TileShape], tuple[int, int, int, int]] = {}
 
     def step(self, pc: int, i: int) -> None:
         """Time one execution of the instruction at pc (loop index i)."""
@@ -137,9 +137,10 @@ class Timing:
         if cached is None:
             duration = cost_model.mvm_cycles(self.cfg, tile, m, k, n)
             padding = cost_model.mvm_padded_slots(self.cfg, tile, m, k, n)
-            cached = (duration, padding, m * k * n)
+            idle = cost_model.mvm_idle_tile_slots(self.cfg, tile, m, k, n)
+            cached = (duration, padding, m * k * n, idle)
             self._mvm_cache[(pc, tile)] = cached
-        duration, padding, useful = cached
+        duration, padding, useful, idle = cached
         if self.tile_mode:
             duration = self.tile_dispatch(tile, m, k, n, start, pc)
         if self.mvm_tile[pc] is None:
@@ -147,15 +148,16 @@ class Timing:
         slots = self.slots
         slots["useful"] += useful
         slots["padding"] += padding
-        slots["pipeline_fill"] += duration * self.cfg.macs - useful - padding
+        slots["idle_tiles"] += idle
+        slots["pipeline_fill"] += duration * self.cfg.macs - useful - padding - idle
         return duration
 
     def tile_dispatch(self, tile: TileShape, m: int, k: int, n: int, start: int, pc: int) -> int:
-        """Simulate the dispatcher block by block: each (vector, block) goes to the earliest free tile.
+        """Simulate the dispatcher block by block: tile (b mod tiles) owns row block b and walks its K blocks.
 
-        A tile is busy one cycle per block; the MVM ends when the last block has
-        left its tile and passed the multiplier, adder tree and accumulator
-        (`array_latency`). Returns the duration in cycles.
+        A tile is busy one cycle per (vector, block); the MVM ends when the last
+        block has left its tile and passed the multiplier, adder tree and
+        accumulator (`array_latency`). Returns the duration in cycles.
         """
         tiles = self.cfg.tiles_for(tile)
         blocks_m, blocks_k = math.ceil(m / tile[0]), math.ceil(k / tile[1])
@@ -165,17 +167,15 @@ class Timing:
             raise SimError(
                 f"tile timing mode is for small cases: over {MAX_TILE_DISPATCHES} block dispatches"
             )
-        ready = [(0, t) for t in range(min(tiles, count))]  # (free cycle, tile id), a heap
-        last = 0
-        for vector in range(n):
-            for bm in range(blocks_m):
-                for bk in range(blocks_k):
-                    cycle, tile_id = heapq.heappop(ready)
-                    heapq.heappush(ready, (cycle + 1, tile_id))
-                    last = max(last, cycle + 1)
+        free = [0] * min(tiles, blocks_m)
+        for bm in range(blocks_m):
+            tile_id = bm % tiles
+            for bk in range(blocks_k):
+                for vector in range(n):
                     if self.trace is not None:
-                        self.trace.dispatch(tile_id, start + cycle, pc, vector, bm, bk)
-        return last + self.cfg.array_latency(tile)
+                        self.trace.dispatch(tile_id, start + free[tile_id], pc, vector, bm, bk)
+                    free[tile_id] += 1
+        return max(free, default=0) + self.cfg.array_latency(tile)
 
     def finish(self) -> int:
         """Check that every token was consumed; returns the total cycle count."""

@@ -1,10 +1,12 @@
-// RUN: sharp-opt %s -p 'convert-rnn-to-sharp,sharp-reconfigure' | filecheck %s
+// RUN: sharp-opt %s -p 'convert-rnn-to-sharp{budget=65536},sharp-reconfigure' | filecheck %s
+// RUN: sharp-opt %s -p 'convert-rnn-to-sharp,sharp-reconfigure' | filecheck %s --check-prefix=KEEP
 // RUN: sharp-opt %s -p 'convert-rnn-to-sharp,sharp-reconfigure{mode=fixed}' | filecheck %s --check-prefix=FIXED
 // RUN: sharp-opt %s -p 'convert-rnn-to-sharp{hw=epur-like},sharp-reconfigure' | filecheck %s --check-prefix=EPUR
 
-// Two hidden-24 layers on sharp-4k: 32x32 tiles would leave most multipliers padding, so the
-// pass picks one cheaper geometry, configures it once before the first layer, and keeps it
-// (no redundant reconfiguration for the copy layer or the second LSTM).
+// Two hidden-24 layers on a 64K array: its 128x128 default gives the 96 gate rows one tile of
+// four and a deep adder tree, so the pass picks one cheaper geometry, configures it once before
+// the first layer, and keeps it (no redundant reconfiguration for the copy layer or the second
+// LSTM). On sharp-4k no geometry beats the default 32x32 by more than a reconfiguration costs.
 builtin.module {
   func.func @main(%X: tensor<100x1x10xf32>) -> (tensor<1x1x24xf32>, tensor<1x1x24xf32>) attributes {rnn.input_names = ["X"], rnn.output_names = ["h0", "h1"]} {
     %W = rnn.constant #rnn.weights<"W", tensor<1x96x10xf32>, elided> : tensor<1x96x10xf32>
@@ -23,6 +25,9 @@ builtin.module {
 // CHECK:       sharp.layer @squeeze "copy" from "squeeze" tile <[[TILE]]>
 // CHECK:       sharp.layer @small2_fwd "lstm" from "small2" tile <[[TILE]]>
 // CHECK-NOT:   sharp.configure_tile
+
+// KEEP:        sharp.layer @small_fwd "lstm" from "small" tile <32x32>
+// KEEP-NOT:    sharp.configure_tile
 
 // FIXED:       sharp.layer @small_fwd "lstm" from "small" tile <32x32>
 // FIXED-NOT:   sharp.configure_tile
