@@ -56,7 +56,10 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             t = Path(tmp)
             model = stacked_lstm(t / "m.onnx", layers=1, hidden=hidden, input_size=hidden, steps=steps)
-            np.savez(t / "in.npz", X=np.random.default_rng(0).standard_normal((steps, 1, hidden)).astype(np.float32))
+            np.savez(
+                t / "in.npz",
+                X=np.random.default_rng(0).standard_normal((steps, 1, hidden)).astype(np.float32),
+            )
             subprocess.run([str(bindir / "sharp-compile"), str(model), "-o", str(t / "m.sbin"),
                             "--precision", args.precision], check=True, env=env)  # fmt: skip
             ort_t = timed([sys.executable, "-c", ORT_SCRIPT, str(model), str(t / "in.npz"), str(t / "ref.npz")],

@@ -9,7 +9,9 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
-def stacked_lstm(path: Path, *, layers: int, hidden: int, input_size: int, steps: int, batch: int = 1) -> Path:
+def stacked_lstm(
+    path: Path, *, layers: int, hidden: int, input_size: int, steps: int, batch: int = 1
+) -> Path:
     """`layers` LSTM layers with Squeeze glue and Concat of the final states, saved to `path`."""
     rng = np.random.default_rng(7)
     scale = 1.0 / np.sqrt(hidden)
@@ -24,7 +26,9 @@ def stacked_lstm(path: Path, *, layers: int, hidden: int, input_size: int, steps
                                       hidden_size=hidden, name=f"lstm_{layer}"))  # fmt: skip
         inits.append(numpy_helper.from_array(np.array([1], np.int64), f"axes{layer}"))
         out = "output" if layer == layers - 1 else f"X{layer + 1}"
-        nodes.append(helper.make_node("Squeeze", [f"Y{layer}", f"axes{layer}"], [out], name=f"squeeze_{layer}"))
+        nodes.append(
+            helper.make_node("Squeeze", [f"Y{layer}", f"axes{layer}"], [out], name=f"squeeze_{layer}")
+        )
         finals.append(f"Yh{layer}")
         layer_in, size = out, hidden
     nodes.append(helper.make_node("Concat", finals, ["h_n"], axis=0, name="concat_h"))

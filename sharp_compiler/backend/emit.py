@@ -66,7 +66,8 @@ def program_from_isa(module: ModuleOp) -> Program:
     if not isinstance(hw, HwConfigAttr) or not isinstance(prec, StringAttr):
         raise LoweringError("module carries no sharp.hw / sharp.precision")
     program = Program(config_json=hw.json.data, precision=prec.data)
-    constants = bytearray()
+    chunks: list[bytes | memoryview] = []
+    size_so_far = 0
     for op in module.body.block.ops:
         if isinstance(op, sharp_isa.TensorEntryOp):
             shape = tuple(int(d) for d in _str(op, "shape").split("x")) if _str(op, "shape") else ()
@@ -77,9 +78,11 @@ def program_from_isa(module: ModuleOp) -> Program:
                 if value is None:
                     raise LoweringError(f"const tensor '{_str(op, 'tensor_name')}' has no value")
                 data = _array(value, _str(op, "tensor_name")).astype(_str(op, "dtype"), copy=False)
-                constants.extend(b"\0" * (-len(constants) % CONST_ALIGN))
-                offset, size = len(constants), data.nbytes
-                constants.extend(data.tobytes())
+                padding = -size_so_far % CONST_ALIGN
+                chunks.append(bytes(padding))
+                offset, size = size_so_far + padding, data.nbytes
+                chunks.append(memoryview(np.ascontiguousarray(data)).cast("B"))
+                size_so_far = offset + size
             program.tensors.append(
                 Tensor(_str(op, "tensor_name"), kind, _str(op, "dtype"), shape, offset, size)
             )
@@ -117,5 +120,5 @@ def program_from_isa(module: ModuleOp) -> Program:
                 op.SPEC.opcode, pop, push, flags.data if isinstance(flags, IntAttr) else 0, a, b, c, d,
                 imm.data if isinstance(imm, IntAttr) else 0,
             ))  # fmt: skip
-    program.constants = bytes(constants)
+    program.constants = b"".join(chunks)
     return program

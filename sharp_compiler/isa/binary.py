@@ -238,7 +238,9 @@ def encode(program: Program, *, validate: bool = True) -> bytes:
             SectionKind.REGIONS: _canonical(_region_records(program.regions)),
             SectionKind.LAYERS: _canonical(_layer_records(program.layers)),
             SectionKind.DEBUG: _canonical(_debug_records(program.debug)),
-            SectionKind.CONST: bytes(program.constants),
+            SectionKind.CONST: program.constants
+            if isinstance(program.constants, bytes)
+            else bytes(program.constants),
         }
     except (struct.error, TypeError, ValueError, KeyError, AttributeError) as err:
         _fail(origin, f"cannot encode: {err}")
@@ -267,14 +269,20 @@ def pack_sections(
         offset = _align(offset, align)
         placed.append((int(kind), offset, payload))
         offset += len(payload)
-    out = bytearray(HEADER_STRUCT.pack(MAGIC, version[0], version[1], flags, fingerprint, len(items)))
-    for kind, start, payload in placed:
-        out += SECTION_STRUCT.pack(kind, 0, start, len(payload))
+    pieces: list[bytes | memoryview] = [
+        HEADER_STRUCT.pack(MAGIC, version[0], version[1], flags, fingerprint, len(items)),
+        *(SECTION_STRUCT.pack(kind, 0, start, len(payload)) for kind, start, payload in placed),
+    ]
+    position = table_end
     for _kind, start, payload in placed:
-        out += bytes(start - len(out))
-        out += payload
-    out += hashlib.blake2b(bytes(out), digest_size=CHECKSUM_BYTES).digest()
-    return bytes(out)
+        pieces.append(bytes(start - position))
+        pieces.append(payload)
+        position = start + len(payload)
+    digest = hashlib.blake2b(digest_size=CHECKSUM_BYTES)
+    for piece in pieces:
+        digest.update(piece)
+    pieces.append(digest.digest())
+    return b"".join(pieces)
 
 
 def _align(value: int, alignment: int) -> int:
