@@ -13,7 +13,9 @@ Test modules import the plain functions directly (``from conftest import ...``):
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -35,6 +37,7 @@ ACT_PARAMS = {
 }  # fmt: skip
 
 _TMP = Path(tempfile.mkdtemp(prefix="sharp-e2e-"))
+atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
 
 
 def num_directions(direction: str) -> int:
@@ -84,7 +87,10 @@ def rnn_model(
     state_shape = [nd, B, H] if layout == 0 else [B, nd, H]
     y_shape = [T, nd, B, H] if layout == 0 else [B, T, nd, H]
     feeds: dict[str, np.ndarray] = {"X": rng.standard_normal(x_shape).astype(np.float32)}
-    inits = [numpy_helper.from_array(rand(nd, g * H, I), "W"), numpy_helper.from_array(rand(nd, g * H, H), "R")]
+    inits = [
+        numpy_helper.from_array(rand(nd, g * H, I), "W"),
+        numpy_helper.from_array(rand(nd, g * H, H), "R"),
+    ]
     graph_inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, x_shape)]
     node_inputs = ["X", "W", "R", "", "", "", "", ""]
     if bias:
@@ -129,7 +135,9 @@ def rnn_model(
     while node_outputs[-1] == "":
         node_outputs.pop()
     shapes = {"Y": y_shape, "Y_h": state_shape, "Y_c": state_shape}
-    graph_outputs = [helper.make_tensor_value_info(o, TensorProto.FLOAT, shapes[o]) for o in all_outs if o in wanted]
+    graph_outputs = [
+        helper.make_tensor_value_info(o, TensorProto.FLOAT, shapes[o]) for o in all_outs if o in wanted
+    ]
     node = helper.make_node(op, node_inputs, node_outputs, name=name, **attrs)
     graph = helper.make_graph([node], f"{op.lower()}_test", graph_inputs, graph_outputs, inits)
     return make_model(graph), feeds
@@ -169,7 +177,9 @@ def simulate_binary(binary: bytes, feeds: Mapping[str, np.ndarray], **kwargs: An
     return sim.simulate(sim.load(binary), dict(feeds), **kwargs)
 
 
-def sharp_outputs(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], **options: Any) -> dict[str, np.ndarray]:
+def sharp_outputs(
+    model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], **options: Any
+) -> dict[str, np.ndarray]:
     return dict(simulate_binary(compile_model(model, **options), feeds).outputs)
 
 
@@ -179,7 +189,7 @@ def ort_outputs(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray]) -> dict
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = 1
     opts.inter_op_num_threads = 1
-    opts.log_severity_level = 3
+    opts.log_severity_level = 4  # warnings and errors are the tests' business
     session = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
     return dict(zip(names, session.run(names, dict(feeds)), strict=True))
@@ -209,7 +219,9 @@ def assert_outputs_close(
             )
 
 
-def check_against_ort(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], **options: Any) -> dict[str, np.ndarray]:
+def check_against_ort(
+    model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], **options: Any
+) -> dict[str, np.ndarray]:
     """Compile + simulate and compare with onnxruntime; returns sharp's outputs."""
     got = sharp_outputs(model, feeds, **options)
     assert_outputs_close(got, ort_outputs(model, feeds))
@@ -253,15 +265,23 @@ def stack_model(
     for layer in range(layers):
         p = f"l{layer}_"
         inits += [
-            numpy_helper.from_array((rng.standard_normal((nd, g * H, in_size)) * scale).astype(np.float32), p + "W"),
-            numpy_helper.from_array((rng.standard_normal((nd, g * H, H)) * scale).astype(np.float32), p + "R"),
-            numpy_helper.from_array((rng.standard_normal((nd, 2 * g * H)) * scale).astype(np.float32), p + "B"),
+            numpy_helper.from_array(
+                (rng.standard_normal((nd, g * H, in_size)) * scale).astype(np.float32), p + "W"
+            ),
+            numpy_helper.from_array(
+                (rng.standard_normal((nd, g * H, H)) * scale).astype(np.float32), p + "R"
+            ),
+            numpy_helper.from_array(
+                (rng.standard_normal((nd, 2 * g * H)) * scale).astype(np.float32), p + "B"
+            ),
         ]
         outs = [p + "Y", p + "Y_h"] + ([p + "Y_c"] if op == "LSTM" else [])
         attrs: dict[str, Any] = {"hidden_size": H, "direction": direction}
         if linear_before_reset is not None:
             attrs["linear_before_reset"] = linear_before_reset
-        nodes.append(helper.make_node(op, [x, p + "W", p + "R", p + "B"], outs, name=f"{op.lower()}_{layer}", **attrs))
+        nodes.append(
+            helper.make_node(op, [x, p + "W", p + "R", p + "B"], outs, name=f"{op.lower()}_{layer}", **attrs)
+        )
         h_names.append(p + "Y_h")
         if op == "LSTM":
             c_names.append(p + "Y_c")
@@ -269,7 +289,9 @@ def stack_model(
         if glue == "squeeze":
             nodes.append(helper.make_node("Squeeze", [p + "Y", "axes1"], [out], name=p + "squeeze"))
         else:
-            nodes.append(helper.make_node("Transpose", [p + "Y"], [p + "Yt"], perm=[0, 2, 1, 3], name=p + "transpose"))
+            nodes.append(
+                helper.make_node("Transpose", [p + "Y"], [p + "Yt"], perm=[0, 2, 1, 3], name=p + "transpose")
+            )
             nodes.append(helper.make_node("Reshape", [p + "Yt", "shape_tb"], [out], name=p + "reshape"))
         x, in_size = out, nd * H
     nodes.append(helper.make_node("Concat", h_names, ["h_n"], axis=0, name="concat_h"))
@@ -279,7 +301,11 @@ def stack_model(
         nodes.append(helper.make_node("Concat", c_names, ["c_n"], axis=0, name="concat_c"))
         outputs.append(helper.make_tensor_value_info("c_n", TensorProto.FLOAT, [layers * nd, B, H]))
     graph = helper.make_graph(
-        nodes, f"{op.lower()}_stack", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [T, B, I])], outputs, inits
+        nodes,
+        f"{op.lower()}_stack",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [T, B, I])],
+        outputs,
+        inits,
     )
     feeds = {"X": rng.standard_normal((T, B, I)).astype(np.float32)}
     return make_model(graph), feeds

@@ -393,6 +393,50 @@ def test_glue_ops():
     assert concat.axis.value.data == 1 and concat.inputs[0] is concat.inputs[1] is reshapes[1].result
 
 
+def test_reshape_chains_and_unit_axis_transposes_fold_to_one_reshape():
+    """Squeeze -> Unsqueeze cancels; a Transpose that moves only size-1 axes is a reshape."""
+    nodes = [
+        helper.make_node("Squeeze", ["X", "ax1"], ["s"], name="sq"),
+        helper.make_node("Unsqueeze", ["s", "ax1"], ["Y0"], name="unsq"),
+        helper.make_node("Transpose", ["X"], ["t"], name="tr", perm=[1, 0, 2, 3]),
+        helper.make_node("Reshape", ["t", "shape"], ["Y1"], name="rs"),
+        helper.make_node("Transpose", ["X"], ["Y2"], name="real", perm=[0, 1, 3, 2]),
+    ]
+    inits = {"ax1": np.array([1], np.int64), "shape": np.array([0, 0, -1], np.int64)}
+    outputs = {"Y0": (FLOAT, [3, 1, 2, 4]), "Y1": (FLOAT, [1, 3, 8]), "Y2": (FLOAT, [3, 1, 4, 2])}
+    model = make_model(nodes, {"X": (FLOAT, [3, 1, 2, 4])}, outputs, inits)
+    module = import_onnx(to_bytes(model))
+    ret = the(module, func.ReturnOp)
+    x = main_of(module).body.block.args[0]
+    assert ret.operands[0] is x  # Squeeze -> Unsqueeze gives X back
+    reshape = the(module, ReshapeOp)
+    assert reshape.input is x and reshape.result.type == TensorType(f32, [1, 3, 8])
+    assert list(the(module, TransposeOp).perm.get_values()) == [0, 1, 3, 2]
+
+
+def test_concat_of_adjacent_slices_is_one_slice_or_the_source():
+    nodes = [
+        helper.make_node("Slice", ["X", f"s{k}", f"s{k + 1}", "ax0"], [f"p{k}"], name=f"slice{k}")
+        for k in range(4)
+    ]
+    nodes += [
+        helper.make_node("Concat", ["p0", "p1", "p2", "p3"], ["Y0"], name="all", axis=0),
+        helper.make_node("Concat", ["p1", "p2", "p0"], ["Y1"], name="part", axis=0),
+    ]
+    inits = {f"s{k}": np.array([k], np.int64) for k in range(5)} | {"ax0": np.array([0], np.int64)}
+    outputs = {"Y0": (FLOAT, [4, 2]), "Y1": (FLOAT, [3, 2])}
+    module = import_onnx(to_bytes(make_model(nodes, {"X": (FLOAT, [4, 2])}, outputs, inits)))
+    x = main_of(module).body.block.args[0]
+    ret = the(module, func.ReturnOp)
+    assert ret.operands[0] is x
+    concat = the(module, ConcatOp)
+    joined, last = concat.inputs
+    assert isinstance(joined.owner, SliceOp) and isinstance(last.owner, SliceOp)
+    assert (list(joined.owner.starts.get_values()), list(joined.owner.ends.get_values())) == ([1], [3])
+    assert (list(last.owner.starts.get_values()), list(last.owner.ends.get_values())) == ([0], [1])
+    assert len(ops_of(module, SliceOp)) == 2  # the slices that were joined are gone
+
+
 @pytest.mark.parametrize(
     "starts, ends, axes, steps",
     [
@@ -746,6 +790,26 @@ def test_nodes_after_a_rejected_node_are_not_reported_twice():
     ]
     model = make_model(nodes, {"X": (TensorProto.INT64, [2])}, {"Y": (FLOAT, None)})
     assert import_error(model) == "model.onnx: unsupported ONNX node(s): Cast #0"
+
+
+@pytest.mark.parametrize("op_type", ["MatMul", "Gemm"])
+def test_the_bias_add_of_a_skipped_matmul_is_not_reported(op_type):
+    """Only the Add of two runtime tensors is named, not the bias Add of the MatMul it feeds."""
+    nodes = [
+        helper.make_node("Add", ["a", "b"], ["s"], name="add_dyn"),
+        helper.make_node(op_type, ["s", "W"], ["m"], name="mm"),
+        helper.make_node("Add", ["m", "bias"], ["Y"], name="bias_add"),
+    ]
+    model = make_model(
+        nodes,
+        {"a": (FLOAT, [2, 3]), "b": (FLOAT, [2, 3])},
+        {"Y": (FLOAT, [2, 4])},
+        {"W": rand(3, 4), "bias": rand(4)},
+    )
+    assert import_error(model) == (
+        "model.onnx: unsupported ONNX node(s): Add 'add_dyn' "
+        "(Add is only supported as a constant bias after MatMul or Gemm)"
+    )
 
 
 def test_onnx_is_imported_lazily():

@@ -29,14 +29,8 @@ DATA = Path(__file__).parent / "data" / "torch"
 MANIFEST = json.loads((DATA / "MANIFEST.json").read_text())
 RTOL, ATOL = 1e-4, 1e-5
 
-_UNROLLED_ADD = "Add 'node_add' (Add is only supported as a constant bias after MatMul or Gemm)"
 # Manifest model + exporter -> the exact start of the FrontendError message after "<file>: ".
-KNOWN_FAILURES: dict[tuple[str, str], str] = {
-    # The dynamo exporter unrolls nn.RNN over time (MatMul/Add/Tanh|Relu per step) instead of
-    # emitting an ONNX RNN node; the frontend takes no Add of two computed tensors.
-    ("rnn_tanh_2layer", "dynamo"): f"unsupported ONNX node(s): {_UNROLLED_ADD}",
-    ("rnn_relu", "dynamo"): f"unsupported ONNX node(s): {_UNROLLED_ADD}",
-}
+KNOWN_FAILURES: dict[tuple[str, str], str] = {}
 
 
 def assert_outputs_close(got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray], what: str) -> None:

@@ -95,6 +95,14 @@ def _specs() -> list[Spec]:
             out, (h_n, c_n) = self.rnn(x, (h0, c0))
             return out, h_n, c_n
 
+    class RecurrentWithHidden(nn.Module):
+        def __init__(self, rnn: nn.Module) -> None:
+            super().__init__()
+            self.rnn = rnn
+
+        def forward(self, x: torch.Tensor, h0: torch.Tensor):  # noqa: ANN201
+            return self.rnn(x, h0)
+
     class Classifier(nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -128,6 +136,9 @@ def _specs() -> list[Spec]:
             torch.randn(2, b, 16, generator=g) * 0.5,
             torch.randn(2, b, 16, generator=g) * 0.5,
         )
+
+    def x_hidden(t: int, b: int, g: torch.Generator) -> tuple:
+        return (torch.randn(t, b, INPUT_SIZE, generator=g), torch.randn(2, b, 16, generator=g) * 0.5)
 
     def tokens(t: int, b: int, g: torch.Generator) -> tuple:
         return (torch.randint(0, VOCAB, (t, b), generator=g, dtype=torch.int64),)
@@ -167,6 +178,14 @@ def _specs() -> list[Spec]:
         Spec("lstm_with_state", "nn.LSTM(12, 16, num_layers=2) with explicit h0/c0 inputs [2, B, 16]",
              lambda: RecurrentWithState(nn.LSTM(INPUT_SIZE, 16, 2)), ["x", "h0", "c0"], lstm_out, x_state,
              {"x": seq, "h0": state, "c0": state, **lstm_axes}),
+        # Appended last: each model's seed is its index, so earlier exports stay byte-identical.
+        Spec("rnn_bidir_2layer", "nn.RNN(12, hidden_size=16, num_layers=2, bidirectional=True); dynamo unrolls "
+             "it over time", lambda: Recurrent(nn.RNN(INPUT_SIZE, 16, 2, bidirectional=True)), ["x"], rnn_out,
+             x_tb, rnn_axes),
+        Spec("rnn_with_state", "nn.RNN(12, 16, num_layers=2, nonlinearity='relu') with an explicit h0 input "
+             "[2, B, 16]; dynamo unrolls it over time",
+             lambda: RecurrentWithHidden(nn.RNN(INPUT_SIZE, 16, 2, nonlinearity="relu")), ["x", "h0"], rnn_out,
+             x_hidden, {"h0": state, **rnn_axes}),
     ]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ single `FrontendError` whose one-line message starts with the model's name. See 
 
 from __future__ import annotations
 
+import heapq
 import math
 import os
 import re
@@ -42,6 +43,7 @@ from sharp_compiler.dialects.rnn import (
     TransposeOp,
 )
 from sharp_compiler.dialects.weights import WeightsAttr
+from sharp_compiler.frontend.unrolled_rnn import find_unrolled_rnns
 
 if TYPE_CHECKING:
     import onnx
@@ -101,6 +103,7 @@ def import_onnx(
     inferred = _infer(view, origin, "shape inference failed")
     graph = _Graph(model, _tensor_types(inferred), base_dir, origin)
     graph.fold()
+    graph.fold_unrolled_rnns()
     graph.infer_remaining()
     return _Mapper(graph).build()
 
@@ -423,6 +426,56 @@ class _Graph:
         opsets = {o.domain or "": o.version for o in self.model.opset_import}
         return list(ReferenceEvaluator(node, opsets=opsets).run(None, feeds))
 
+    def fold_unrolled_rnns(self) -> None:
+        """Replace the time-unrolled nn.RNN layers of the dynamo exporter by RNN nodes (see unrolled_rnn)."""
+
+        def shape(name: str) -> tuple[int, ...] | None:
+            tensor = self.types.get(name)
+            return None if tensor is None else _static_shape(tensor)
+
+        rewrite = find_unrolled_rnns(
+            self.nodes,
+            self.kept,
+            lambda name: self.constants[name] if name in self.constants else None,
+            shape,
+            self.outputs,
+            self.opset,
+        )
+        if rewrite is None:
+            return
+        for name, array in rewrite.constants.items():
+            self.constants[name] = array
+        rank = {index: position for position, index in enumerate(self.kept)}
+        placed = [(rank[index], index) for index in self.kept if index not in rewrite.removed]
+        for anchor, node in rewrite.added:
+            self.nodes.append(node)
+            placed.append((rank[anchor], len(self.nodes) - 1))
+        self.kept = self._topological(placed)
+
+    def _topological(self, placed: list[tuple[int, int]]) -> list[int]:
+        """Node indices in an order where producers come first, otherwise by (rank, index)."""
+        producer = {out: index for _, index in placed for out in self.nodes[index].output if out}
+        waiting: dict[int, int] = {}
+        readers: dict[int, list[int]] = {}
+        for _, index in placed:
+            sources = {producer[n] for n in self.nodes[index].input if n in producer} - {index}
+            waiting[index] = len(sources)
+            for source in sources:
+                readers.setdefault(source, []).append(index)
+        key = {index: (rank, index) for rank, index in placed}
+        ready = [key[index] for index, count in waiting.items() if count == 0]
+        heapq.heapify(ready)
+        order: list[int] = []
+        while ready:
+            _, index = heapq.heappop(ready)
+            order.append(index)
+            for reader in readers.get(index, []):
+                waiting[reader] -= 1
+                if waiting[reader] == 0:
+                    heapq.heappush(ready, key[reader])
+        assert len(order) == len(placed), "the rewritten graph has a cycle"
+        return order
+
     def infer_remaining(self) -> None:
         """Re-infer types on the folded graph so that folded shapes become static."""
         from onnx import helper, numpy_helper
@@ -581,12 +634,19 @@ class _Mapper:
             raise FrontendError(f"{self.origin}: unsupported ONNX node(s): {', '.join(self.problems)}")
         returned = [v for v in results if v is not None]
         self.block.add_op(func.ReturnOp(*returned))
+        self._erase_dead_glue()
         main = func.FuncOp("main", (arg_types, [v.type for v in returned]), Region(self.block))
         main.attributes["rnn.input_names"] = ArrayAttr([StringAttr(vi.name) for vi in self.graph.inputs])
         main.attributes["rnn.output_names"] = ArrayAttr([StringAttr(name) for name in self.graph.outputs])
         module = ModuleOp([main])
         module.verify()
         return module
+
+    def _erase_dead_glue(self) -> None:
+        """Drop the reshapes, slices and constants that joining glue ops left without users."""
+        for op in reversed(list(self.block.ops)):
+            if isinstance(op, ReshapeOp | SliceOp | ConstantOp) and not any(r.uses for r in op.results):
+                self.block.erase_op(op)
 
     def _map(self, index: int) -> None:
         node = self.graph.nodes[index]
@@ -784,7 +844,14 @@ class _Mapper:
 
     def _reshape(self, node: onnx.NodeProto, index: int) -> None:
         source = self.value(node.input[0], "data", integer=self._is_integer(node.input[0]))
-        result_type = self.inferred_type(node.output[0])
+        self._reshape_to(node, index, source, self.inferred_type(node.output[0]))
+
+    def _reshape_to(
+        self, node: onnx.NodeProto, index: int, source: SSAValue, result_type: TensorType
+    ) -> None:
+        """One rnn.reshape, or none: a reshape of a reshape reads the first one's input."""
+        if isinstance(source.owner, ReshapeOp):
+            source = source.owner.input
         if result_type == source.type:
             self.alias(node.output[0], source)
             return
@@ -792,10 +859,17 @@ class _Mapper:
 
     def _transpose(self, node: onnx.NodeProto, index: int) -> None:
         source = self.value(node.input[0], "data", integer=self._is_integer(node.input[0]))
-        rank = len(_shape_of(source))
+        shape = _shape_of(source)
+        rank = len(shape)
         perm = [int(p) for p in _attributes(node).get("perm", range(rank - 1, -1, -1))]
         if sorted(perm) != list(range(rank)):
             raise _Reject(f"perm {perm} is not a permutation of [0, {rank})")
+        moved = [p for p in perm if shape[p] != 1]
+        if moved == sorted(moved):
+            # Only size-1 axes move: the elements keep their order, so this is a reshape.
+            result_type = TensorType(_element_of(source), [shape[p] for p in perm])
+            self._reshape_to(node, index, source, result_type)
+            return
         self.add(TransposeOp(source, perm, onnx_node=node.name or f"#{index}"), node.output)
 
     def _concat(self, node: onnx.NodeProto, index: int) -> None:
@@ -804,10 +878,35 @@ class _Mapper:
         rank = len(_shape_of(sources[0]))
         axis = int(_attributes(node)["axis"])
         axis = axis + rank if axis < 0 else axis
-        if len(sources) == 1:
-            self.alias(node.output[0], sources[0])
+        joined: list[SSAValue] = []
+        for source in sources:
+            whole = self._join_slices(joined[-1], source, axis, node, index) if joined else None
+            if whole is None:
+                joined.append(source)
+            else:
+                joined[-1] = whole
+        if len(joined) == 1:
+            self.alias(node.output[0], joined[0])
             return
-        self.add(ConcatOp(sources, axis, onnx_node=node.name or f"#{index}"), node.output)
+        self.add(ConcatOp(joined, axis, onnx_node=node.name or f"#{index}"), node.output)
+
+    def _join_slices(
+        self, first: SSAValue, second: SSAValue, axis: int, node: onnx.NodeProto, index: int
+    ) -> SSAValue | None:
+        """Two adjacent slices of one tensor along `axis` as one slice (or as the tensor itself)."""
+        a, b = first.owner, second.owner
+        if not isinstance(a, SliceOp) or not isinstance(b, SliceOp) or a.input != b.input:
+            return None
+        source = a.input
+        dim = _shape_of(source)[axis]
+        span_a, span_b = _unit_step_span(a, axis, dim), _unit_step_span(b, axis, dim)
+        if span_a is None or span_b is None or span_a[1] != span_b[0]:
+            return None
+        start, end = span_a[0], span_b[1]
+        if (start, end) == (0, dim):
+            return source
+        op = SliceOp(source, [start], [end], [axis], [1], onnx_node=node.name or f"#{index}")
+        return self.add(op).results[0]
 
     def _slice(self, node: onnx.NodeProto, index: int) -> None:
         source = self.value(node.input[0], "data", integer=self._is_integer(node.input[0]))
@@ -939,6 +1038,9 @@ class _Mapper:
         return users[0]
 
     def _add(self, node: onnx.NodeProto, index: int) -> None:
+        computed = [name for name in node.input if name not in self.graph.constants]
+        if len(computed) == 1 and computed[0] in self.rejected_values:
+            raise _Skip()  # the bias of a MatMul/Gemm that was not taken
         raise _Reject("Add is only supported as a constant bias after MatMul or Gemm")
 
     def _softmax(self, node: onnx.NodeProto, index: int) -> None:
@@ -977,6 +1079,19 @@ class _Mapper:
 def _shape_of(value: SSAValue) -> tuple[int, ...]:
     assert isinstance(value.type, TensorType)
     return tuple(value.type.get_shape())
+
+
+def _element_of(value: SSAValue) -> Attribute:
+    assert isinstance(value.type, TensorType)
+    return value.type.element_type
+
+
+def _unit_step_span(op: SliceOp, axis: int, dim: int) -> tuple[int, int] | None:
+    """(start, end) of a slice that keeps a non-empty unit-step range on `axis` only."""
+    if list(op.axes.get_values()) != [axis] or list(op.steps.get_values()) != [1]:
+        return None
+    start, end, _ = slice(op.starts.get_values()[0], op.ends.get_values()[0], 1).indices(dim)
+    return (start, end) if start < end else None
 
 
 def _element_name(element: Attribute | None) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 PRESET_NAMES = ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
 DEFAULT_PRESET = "sharp-4k"
 PRECISIONS = ("fp16", "fp32")
+MIN_TILE_MACS = 64
 
 
 class HwConfigError(ValueError):
@@ -153,6 +154,8 @@ class HwConfig:
         if macs <= 0 or macs & (macs - 1):
             raise HwConfigError(f"budget {macs} is not a positive power of two")
         shapes = tuple(t for t in _tile_menu(macs) if t[0] * t[1] <= macs)
+        if not shapes:
+            raise HwConfigError(f"budget {macs} is below the smallest tile, 8x8 ({MIN_TILE_MACS} multipliers)")
         default = _closest_square(shapes, macs)
         return dataclasses.replace(
             self, name=f"{self.name}@{macs}", macs=macs, tile_shapes=shapes, default_tile=default

@@ -28,7 +28,7 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("model", help="the .onnx model")
     parser.add_argument("-o", "--output", required=True, help="the .sbin binary to write")
     parser.add_argument("--hw", default=DEFAULT_PRESET, help="hardware preset name or JSON file")
-    parser.add_argument("--budget", type=int, default=0, help=BUDGETS_DOC)
+    parser.add_argument("--budget", type=int, default=None, help=BUDGETS_DOC)
     parser.add_argument(
         "--precision", choices=PRECISIONS, default="", help="datapath mode (default: preset's)"
     )
@@ -47,12 +47,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body() -> int:
         from sharp_compiler.api import compile_onnx
 
-        if args.budget < 0:
-            raise ToolError(f"--budget must be positive, got {args.budget}")
+        if args.budget is not None and args.budget <= 0:
+            raise ToolError(f"--budget must be a positive power of two, got {args.budget}")
         if not Path(args.model).is_file():
             raise ToolError(f"{args.model}: no such file")
+        output_dir = Path(args.output).parent
+        if not output_dir.is_dir():
+            raise ToolError(f"{args.output}: cannot write (no directory {output_dir})")
         result = compile_onnx(
-            args.model, hw=args.hw, budget=args.budget, precision=args.precision, reconfigure=args.reconfigure,
+            args.model, hw=args.hw, budget=args.budget or 0, precision=args.precision, reconfigure=args.reconfigure,
             scheme=args.schedule, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
         )  # fmt: skip
         if args.emit_ir:
