@@ -4,8 +4,9 @@ Every model tensor becomes a DRAM `sharp.tensor`; every recurrent layer
 direction becomes a `sharp.layer` that loads its weights into the weight
 buffer (or streams them in row blocks when they do not fit), then runs a
 `sharp.time_loop` over the sequence whose body dispatches W and R to the
-array, activates and updates the cell (see `recurrent_cells`); glue ops
-(transpose, reshape, concat, slice) become strided DRAM copies. Any input or
+array, activates and updates the cell (see `recurrent_cells`); a reshape is a
+view of the same DRAM bytes (no code), the other glue ops (transpose, concat,
+slice) become strided DRAM copies. Any input or
 hidden size works: the dispatcher cuts matrices into tile blocks and the
 padding of partial blocks costs time, never exactness.
 
@@ -210,6 +211,21 @@ class _Lowering:
             assert isinstance(ttype, TensorType)
             dst = self.add_tensor(name, "output", shape, ttype.element_type, name)
             self.layer(self.unique(f"copy_{name}"), "copy", name, [_flat_copy(src, dst, math.prod(shape))])
+        self.order_io(output_names)
+
+    def order_io(self, output_names: list[str]) -> None:
+        """Inputs first, then outputs in ONNX graph order (the binary's I/O descriptors), then the rest."""
+        rank = {name: i for i, name in enumerate(output_names)}
+
+        def key(op: Operation) -> tuple[int, int]:
+            assert isinstance(op, sharp.TensorOp)
+            if op.kind.data == "input":
+                return (0, 0)
+            if op.kind.data == "output" and op.onnx_name is not None:
+                return (1, rank.get(op.onnx_name.data, 0))
+            return (2, 0)
+
+        self.tensors.sort(key=key)
 
     # --- recurrent layers -----------------------------------------------------
     def recurrent(self, node: rnn.RecurrentNode) -> None:
@@ -441,9 +457,33 @@ class _Lowering:
         return sharp.LoadOp(win, geo.state_window(sym, d))
 
     # --- glue -----------------------------------------------------------------
+    def alias_reshape(self, src_val: SSAValue, out: SSAValue) -> bool:
+        """A reshape moves no data: its result names the same DRAM bytes (a scratch tensor may
+        become the named output). False when a copy is needed (an input or constant as output)."""
+        if not out.uses:
+            return True
+        src_sym = self.tensor_of(src_val)
+        if out not in self.output_names:
+            self.value_tensor[out] = src_sym
+            return True
+        index = next(i for i, t in enumerate(self.tensors) if isinstance(t, sharp.TensorOp)
+                     and t.sym_name.data == src_sym)  # fmt: skip
+        old = self.tensors[index]
+        assert isinstance(old, sharp.TensorOp)
+        if old.kind.data != "scratch":
+            return False
+        name = self.output_names[out]
+        ttype = out.type
+        assert isinstance(ttype, TensorType)
+        self.tensors[index] = sharp.TensorOp(src_sym, "output", ttype, name)
+        self.value_tensor[out] = src_sym
+        return True
+
     def glue(self, op: Operation) -> None:
         src_val = op.operands[0]
         out = op.results[0]
+        if op.name == "rnn.reshape" and self.alias_reshape(src_val, out):
+            return
         node = rnn.str_prop(op, "onnx_node", op.name)
         dst = self.result_tensor(out, f"{rnn.symbol(node)}_out")
         if dst is None:
