@@ -5,9 +5,11 @@
 Steps, in order: load (graph only; external data is memory-mapped later), `onnx.checker`,
 fix the input shapes given by the caller, strict shape inference with data propagation,
 fold every node whose inputs are all constant (`onnx.reference` runs it; `Shape`/`Size`
-of a statically shaped tensor count as constant), infer the shapes of what is left, and
-map each remaining node to one `rnn` op. Everything that cannot be taken is reported in a
-single `FrontendError` whose one-line message starts with the model's name. See docs/frontend.md.
+of a statically shaped tensor count as constant), replace the dynamo exporter's time-unrolled
+nn.RNN layers by RNN nodes (`unrolled_rnn`), infer the shapes of what is left, and map each
+remaining node to one `rnn` op, folding glue (reshape chains, size-1 transposes, adjacent
+slices) on the way. Everything that cannot be taken is reported in a single `FrontendError`
+whose one-line message starts with the model's name. See docs/frontend.md.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ a forward and a reverse recurrence on the same X whose Ys meet in one `Concat(ax
 `find_unrolled_rnns` matches this structure on the folded graph, through producer/consumer
 links only (node order and names do not matter), and replaces each layer with one ONNX `RNN`
 node plus the glue the TorchScript exporter would write: `Reshape` of Y to [T, B, H] (or
-`Transpose` + `Reshape` to [T, B, 2H] when bidirectional), and the final states taken from Y_h.
+`Transpose` + `Reshape` to [T, B, 2H] when bidirectional), and the final state as Y_h (a
+`Slice` of it per direction when bidirectional).
 W, R and B are rebuilt from the per-step weights; the copies must be identical. Anything that
 does not match exactly is left alone, so the mapper reports its nodes as unsupported.
 """
@@ -401,7 +402,7 @@ class _Matcher:
             return None
         if forward.reverse or not backward.reverse or chain not in (forward, backward):
             return None
-        if any(self.sole_consumer(self.nodes[c.y].output[0]) != concat for c in (forward, backward) if c.y):
+        if any(self.sole_consumer(name) != concat for name in self.nodes[concat].input):
             return None
         if any(getattr(forward, k) != getattr(backward, k) for k in _SAME_IN_BOTH_DIRECTIONS):
             return None
@@ -418,6 +419,13 @@ def _other(node: onnx.NodeProto, name: str) -> str:
     return node.input[1] if node.input[0] == name else node.input[0]
 
 
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """Both absent, or equal arrays."""
+    if a is None or b is None:
+        return a is None and b is None
+    return bool(np.array_equal(a, b))
+
+
 def _recurrent_weights(
     copies: list[tuple[np.ndarray, np.ndarray | None]],
     start: np.ndarray | None,
@@ -427,13 +435,8 @@ def _recurrent_weights(
     """R and b_hh from the per-step copies (all identical), checked against a zero-state start."""
     if copies:
         r, b_hh = copies[0]
-        for other_r, other_b in copies[1:]:
-            if not np.array_equal(other_r, r):
-                return None
-            if (other_b is None) != (b_hh is None) or (
-                b_hh is not None and not np.array_equal(other_b, b_hh)
-            ):
-                return None
+        if any(not np.array_equal(other_r, r) or not _same(other_b, b_hh) for other_r, other_b in copies):
+            return None
     else:
         r, b_hh = np.zeros((hidden, hidden), np.float32), None
     if start is None:
@@ -539,8 +542,7 @@ class _Emitter:
             if not readers and final not in self.matcher.outputs:
                 continue
             if len(unit) == 1:
-                shape = self.constant(f"{base}.state_shape", np.array([1, b, h], np.int64))
-                add("Reshape", [y_h, shape], [final])
+                add("Identity", [y_h], [final])
             elif self.matcher.opset >= 10:
                 bounds = [self.constant(f"{base}.{k}", np.array([v], np.int64)) for k, v in _bounds(d)]
                 add("Slice", [y_h, *bounds], [final])
