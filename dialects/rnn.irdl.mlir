@@ -40,20 +40,21 @@ irdl.dialect @rnn {
 
   // rnn.lstm: An ONNX LSTM layer (gate order i, o, f, c; functions f, g, h per direction).
   // traits (IRDL has no traits): Pure
+  // names in IRDL spelling (lowercase only): X -> x, W -> w, R -> r, B -> b, P -> p, Y -> y, Y_h -> y_h, Y_c -> y_c
   irdl.operation @lstm {
-    %X = irdl.base "!builtin.tensor"
-    %W = irdl.base "!builtin.tensor"
-    %R = irdl.base "!builtin.tensor"
-    %B = irdl.base "!builtin.tensor"
+    %x = irdl.base "!builtin.tensor"
+    %w = irdl.base "!builtin.tensor"
+    %r = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
     %sequence_lens = irdl.base "!builtin.tensor"
     %initial_h = irdl.base "!builtin.tensor"
     %initial_c = irdl.base "!builtin.tensor"
-    %P = irdl.base "!builtin.tensor"
-    irdl.operands(X: %X, W: %W, R: %R, B: optional %B, sequence_lens: optional %sequence_lens, initial_h: optional %initial_h, initial_c: optional %initial_c, P: optional %P)
-    %Y = irdl.base "!builtin.tensor"
-    %Y_h = irdl.base "!builtin.tensor"
-    %Y_c = irdl.base "!builtin.tensor"
-    irdl.results(Y: %Y, Y_h: %Y_h, Y_c: %Y_c)
+    %p = irdl.base "!builtin.tensor"
+    irdl.operands(x: %x, w: %w, r: %r, b: optional %b, sequence_lens: optional %sequence_lens, initial_h: optional %initial_h, initial_c: optional %initial_c, p: optional %p)
+    %y = irdl.base "!builtin.tensor"
+    %y_h = irdl.base "!builtin.tensor"
+    %y_c = irdl.base "!builtin.tensor"
+    irdl.results(y: %y, y_h: %y_h, y_c: %y_c)
     // IntegerAttr[IntAttr, i64]: parameters dropped (irdl.parametric takes only IRDL-defined bases)
     %input_forget = irdl.base "#builtin.integer"
     // IntegerAttr[IntAttr, i64]: parameters dropped (irdl.parametric takes only IRDL-defined bases)
@@ -84,17 +85,18 @@ irdl.dialect @rnn {
 
   // rnn.gru: An ONNX GRU layer (gate order z, r, h; functions f, g per direction).
   // traits (IRDL has no traits): Pure
+  // names in IRDL spelling (lowercase only): X -> x, W -> w, R -> r, B -> b, Y -> y, Y_h -> y_h
   irdl.operation @gru {
-    %X = irdl.base "!builtin.tensor"
-    %W = irdl.base "!builtin.tensor"
-    %R = irdl.base "!builtin.tensor"
-    %B = irdl.base "!builtin.tensor"
+    %x = irdl.base "!builtin.tensor"
+    %w = irdl.base "!builtin.tensor"
+    %r = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
     %sequence_lens = irdl.base "!builtin.tensor"
     %initial_h = irdl.base "!builtin.tensor"
-    irdl.operands(X: %X, W: %W, R: %R, B: optional %B, sequence_lens: optional %sequence_lens, initial_h: optional %initial_h)
-    %Y = irdl.base "!builtin.tensor"
-    %Y_h = irdl.base "!builtin.tensor"
-    irdl.results(Y: %Y, Y_h: %Y_h)
+    irdl.operands(x: %x, w: %w, r: %r, b: optional %b, sequence_lens: optional %sequence_lens, initial_h: optional %initial_h)
+    %y = irdl.base "!builtin.tensor"
+    %y_h = irdl.base "!builtin.tensor"
+    irdl.results(y: %y, y_h: %y_h)
     // IntegerAttr[IntAttr, i64]: parameters dropped (irdl.parametric takes only IRDL-defined bases)
     %linear_before_reset = irdl.base "#builtin.integer"
     // IntegerAttr[IntAttr, i64]: parameters dropped (irdl.parametric takes only IRDL-defined bases)
@@ -125,17 +127,18 @@ irdl.dialect @rnn {
 
   // rnn.rnn: An ONNX RNN (Elman) layer: H_t = f(X_t W^T + H_{t-1} R^T + Wb + Rb).
   // traits (IRDL has no traits): Pure
+  // names in IRDL spelling (lowercase only): X -> x, W -> w, R -> r, B -> b, Y -> y, Y_h -> y_h
   irdl.operation @rnn {
-    %X = irdl.base "!builtin.tensor"
-    %W = irdl.base "!builtin.tensor"
-    %R = irdl.base "!builtin.tensor"
-    %B = irdl.base "!builtin.tensor"
+    %x = irdl.base "!builtin.tensor"
+    %w = irdl.base "!builtin.tensor"
+    %r = irdl.base "!builtin.tensor"
+    %b = irdl.base "!builtin.tensor"
     %sequence_lens = irdl.base "!builtin.tensor"
     %initial_h = irdl.base "!builtin.tensor"
-    irdl.operands(X: %X, W: %W, R: %R, B: optional %B, sequence_lens: optional %sequence_lens, initial_h: optional %initial_h)
-    %Y = irdl.base "!builtin.tensor"
-    %Y_h = irdl.base "!builtin.tensor"
-    irdl.results(Y: %Y, Y_h: %Y_h)
+    irdl.operands(x: %x, w: %w, r: %r, b: optional %b, sequence_lens: optional %sequence_lens, initial_h: optional %initial_h)
+    %y = irdl.base "!builtin.tensor"
+    %y_h = irdl.base "!builtin.tensor"
+    irdl.results(y: %y, y_h: %y_h)
     // IntegerAttr[IntAttr, i64]: parameters dropped (irdl.parametric takes only IRDL-defined bases)
     %hidden_size = irdl.base "#builtin.integer"
     %direction = irdl.base @rnn::@direction

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description="Write (or --check) dialects/*.irdl.mlir.")
     parser.add_argument("--check", action="store_true", help="exit 1 when a file is stale instead of writing")
     parser.add_argument("--dir", type=Path, default=ROOT / "dialects", help="output directory")
     args = parser.parse_args(argv)

@@ -19,13 +19,16 @@
   `irdl.is "value"`.
 
 What IRDL cannot state becomes `irdl.any`, or a base with the refinement dropped, always under a
-`//` comment naming the Python constraint. Every IRDL constraint is an over-approximation of the
-Python one, with one upstream exception documented in dialects/README.md (each IRDL constraint is a
-variable, so the elements of a variadic operand must all have the same type).
+`//` comment naming the Python constraint; traits and Python verifiers are listed in comments.
+Names follow upstream's rules: operand/result/parameter names in lowercase (`X` -> `x`), and an
+attribute whose name an op already has gets a suffix (`#sharp.copy` -> `@copy_attr`). Each IRDL
+constraint accepts at least what the Python one does, except where upstream semantics are
+stricter (dialects/README.md: variadic operands of one type, region blocks need a terminator).
 
 `load_irdl` is the xDSL analogue of `mlir-opt --irdl-file`: it turns the IRDL text back into
 dynamic xDSL dialects (ops and attributes checked only by the IRDL constraints, with upstream's
-semantics: attributes required, one variable per constraint value).
+semantics: attributes required, one variable per constraint value). `to_irdl_form` rewrites xDSL IR
+into the form such a dialect (and upstream MLIR) accepts: properties as attributes, generic spelling.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ import inspect
 import keyword
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from io import StringIO
 from typing import Literal, TypeVar
@@ -44,7 +46,7 @@ from xdsl.dialects import builtin
 from xdsl.dialects.builtin import Builtin, ModuleOp
 from xdsl.dialects.irdl import irdl
 from xdsl.dialects.utils import EnumAttribute
-from xdsl.ir import Attribute, Data, Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
+from xdsl.ir import Attribute, Dialect, Operation, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     AllOf,
     AnyAttr,
@@ -60,6 +62,7 @@ from xdsl.irdl import (
     OpDef,
     OptionalDef,
     ParamAttrConstraint,
+    ParamAttrDef,
     ParamDef,
     RangeConstraint,
     RangeOf,
@@ -246,7 +249,9 @@ class _Translator:
                 nodes = [(c, self.attr(c)) for c in constr.attr_constrs]
                 kept = tuple(n for _, n in nodes if n.op != "any" or not n.note)
                 dropped = [describe(c) for c, n in nodes if n not in kept]
-                note = f"{describe(constr)}: not expressible, dropped: {', '.join(dropped)}" if dropped else ""
+                note = (
+                    f"{describe(constr)}: not expressible, dropped: {', '.join(dropped)}" if dropped else ""
+                )
                 if not kept:
                     return self.fallback(constr, "no part is expressible in IRDL")
                 if len(kept) == 1:
@@ -270,8 +275,9 @@ class _Translator:
         bases = constr.get_bases()
         if not bases:
             return self.fallback(constr, "not expressible in IRDL")
-        refs = [self.base_of(b) for b in sorted(bases, key=lambda b: b.name)]
-        if any(r is None for r in refs):
+        found = [self.base_of(b) for b in sorted(bases, key=lambda b: b.name)]
+        refs = [r for r in found if r is not None]
+        if len(refs) != len(found):
             return self.fallback(constr, "not expressible in IRDL")
         note = f"{describe(constr)}: only its base is expressible in IRDL"
         if len(refs) == 1:
@@ -362,6 +368,8 @@ class _Body:
                 text = f"irdl.{node.op}({args})"
             case "parametric":
                 text = f"irdl.parametric {node.arg}<{args}>"
+            case _:
+                raise AssertionError(node.op)
         self.line(f"%{ssa} = {text}")
         if node.var:
             self.vars[node.var] = ssa
@@ -372,8 +380,27 @@ def _sym(name: str) -> str:
     return f"@{name}" if _BARE_ID.fullmatch(name) else f'@"{name}"'
 
 
-def _depython(name: str) -> str:
-    return name[:-1] if name.endswith("_") and keyword.iskeyword(name[:-1]) else name
+def irdl_name(name: str) -> str:
+    """The IRDL spelling of an operand/result/region/parameter name.
+
+    Upstream IRDL accepts only lowercase letters, digits and single, non-leading underscores
+    ("name of operand #0 should not contain uppercase letters"); ONNX's `X`, `Y_h` become `x`, `y_h`.
+    A Python keyword escape (`in_`) loses its underscore, as in `dialect_to_irdl`.
+    """
+    if name.endswith("_") and keyword.iskeyword(name[:-1]):
+        name = name[:-1]
+    name = re.sub(r"[^a-z0-9_]", "_", name.lower())
+    name = re.sub(r"_+", "_", name).strip("_")
+    return name or "v"
+
+
+def _names(names: Sequence[str], renamed: list[str]) -> list[str]:
+    """`names` in IRDL spelling; records the changed ones in `renamed` ("X -> x")."""
+    out = [irdl_name(n) for n in names]
+    if len(set(out)) != len(out):
+        raise ValueError(f"names {list(names)} collide in IRDL spelling {out}")
+    renamed += [f"{a} -> {b}" for a, b in zip(names, out, strict=True) if a != b]
+    return out
 
 
 def _summary(cls: type) -> str:
@@ -433,8 +460,10 @@ def _attribute_lines(attr: type[Attribute], sym: str, tr: _Translator, indent: s
     kind = "type" if issubclass(attr, TypeAttribute) else "attribute"
     out = [f"{indent}// {attr.name}" + (f": {_summary(attr)}" if _summary(attr) else "")]
     if sym != _short_name(attr.name):
-        out.append(f"{indent}// renamed @{sym}: irdl.dialect keeps ops and attributes in one symbol table, and "
-                   f"op {attr.name} exists; upstream this attribute is #{Dialect.split_name(attr.name)[0]}.{sym}")
+        out.append(
+            f"{indent}// renamed @{sym}: irdl.dialect keeps ops and attributes in one symbol table, and "
+            f"op {attr.name} exists; upstream this attribute is #{Dialect.split_name(attr.name)[0]}.{sym}"
+        )
     body = _Body(indent + "  ")
     if isinstance(attr, type) and issubclass(attr, EnumAttribute):
         out.append(f"{indent}// xDSL EnumAttribute over {attr.enum_type.__name__}, spelled "
@@ -444,7 +473,11 @@ def _attribute_lines(attr: type[Attribute], sym: str, tr: _Translator, indent: s
         body.line(f"irdl.parameters(value: %{ssa})")
     elif issubclass(attr, ParametrizedAttribute):
         params = attr.get_irdl_definition().parameters
-        names = [(_depython(n), body.emit(tr.attr(p.constr), _depython(n))) for n, p in params]
+        renamed: list[str] = []
+        spelled = _names([n for n, _ in params], renamed)
+        names = [(n, body.emit(tr.attr(p.constr), n)) for n, (_, p) in zip(spelled, params, strict=True)]
+        if renamed:
+            out.append(f"{indent}// parameter names in IRDL spelling: {', '.join(renamed)}")
         if names:
             body.line("irdl.parameters(" + ", ".join(f"{n}: %{s}" for n, s in names) + ")")
         if _has_custom_verifier(attr):
@@ -461,9 +494,14 @@ def _operation_lines(op: type[IRDLOperation], tr: _Translator, indent: str) -> l
     if traits:
         out.append(f"{indent}// traits (IRDL has no traits): {', '.join(traits)}")
     body = _Body(indent + "  ")
+    renamed: list[str] = []
 
     for keyword_, defs in (("operands", od.operands), ("results", od.results)):
-        entries = [(_depython(n), _variadicity(d), body.emit(tr.range(d.constr), _depython(n))) for n, d in defs]
+        spelled = _names([n for n, _ in defs], renamed)
+        entries = [
+            (n, _variadicity(d), body.emit(tr.range(d.constr), n))
+            for n, (_, d) in zip(spelled, defs, strict=True)
+        ]
         if entries:
             body.line(f"irdl.{keyword_}(" + ", ".join(f"{n}: {v}%{s}" for n, v, s in entries) + ")")
 
@@ -479,7 +517,9 @@ def _operation_lines(op: type[IRDLOperation], tr: _Translator, indent: str) -> l
                 node = tr.attr(d.constr)
                 spelled = f"irdl.{node.op} {node.arg}".strip() if not node.children else describe(d.constr)
                 default = f", default {_attr_text(d.default_value)}" if d.default_value is not None else ""
-                optional.append(f'"{name}" ({kind}{default}): {spelled}' + (f" [{node.note}]" if node.note else ""))
+                optional.append(
+                    f'"{name}" ({kind}{default}): {spelled}' + (f" [{node.note}]" if node.note else "")
+                )
                 continue
             required.append((name, kind, body.emit(tr.attr(d.constr), name)))
     if required:
@@ -501,13 +541,15 @@ def _operation_lines(op: type[IRDLOperation], tr: _Translator, indent: str) -> l
         size = " with size 1" if isinstance(rd, SingleBlockRegionDef) else ""
         ssa = body.name(name)
         body.line(f"%{ssa} = irdl.region{size}")
-        regions.append((_depython(name), ssa))
+        regions.append((_names([name], renamed)[0], ssa))
     if regions:
         body.line("irdl.regions(" + ", ".join(f"{n}: %{s}" for n, s in regions) + ")")
     if od.successors:
         body.line(f"// successors {', '.join(n for n, _ in od.successors)}: IRDL has no successors")
     if _has_custom_verifier(op):
         body.line("// + Python verify_() checks not expressible in IRDL")
+    if renamed:
+        out.append(f"{indent}// names in IRDL spelling (lowercase only): {', '.join(renamed)}")
     return out + body.close(f"irdl.operation {_sym(_short_name(od.name))}", indent)
 
 
@@ -599,7 +641,7 @@ class _IrdlAnyOf(AttrConstraint):
 
     def verify(self, attr: Attribute, constraint_context: VerificationContext) -> None:
         for alternative in self.alternatives:
-            trial = deepcopy(constraint_context)
+            trial = VerificationContext(dict(constraint_context._variables))  # pyright: ignore[reportPrivateUsage]
             try:
                 alternative.verify(attr, trial)
             except VerifyException:
@@ -608,7 +650,9 @@ class _IrdlAnyOf(AttrConstraint):
             return
         raise VerifyException(f"{attr} does not satisfy any of {', '.join(map(describe, self.alternatives))}")
 
-    def mapping_type_vars(self, type_var_mapping: Mapping[TypeVar, AttrConstraint | IntConstraint]) -> _IrdlAnyOf:
+    def mapping_type_vars(
+        self, type_var_mapping: Mapping[TypeVar, AttrConstraint | IntConstraint]
+    ) -> _IrdlAnyOf:
         return self
 
 
@@ -622,7 +666,9 @@ class _Loader:
     )
     counter: int = 0
 
-    def constraints(self, block_ops: Iterable[Operation], multi: set[SSAValue]) -> dict[SSAValue, AttrConstraint]:
+    def constraints(
+        self, block_ops: Iterable[Operation], multi: set[SSAValue]
+    ) -> dict[SSAValue, AttrConstraint]:
         """Constraint per SSA value; a value used more than once (or by a variadic) is a variable."""
         env: dict[SSAValue, AttrConstraint] = {}
         for op in block_ops:
@@ -650,7 +696,10 @@ class _Loader:
         return env
 
     def lookup(self, ref: builtin.SymbolRefAttr) -> type[ParametrizedAttribute]:
-        key = (ref.root_reference.data, ref.nested_references.data[0].data if ref.nested_references.data else "")
+        key = (
+            ref.root_reference.data,
+            ref.nested_references.data[0].data if ref.nested_references.data else "",
+        )
         if key not in self.classes:
             raise ValueError(f"unknown IRDL type or attribute {ref}")
         return self.classes[key]
@@ -664,24 +713,35 @@ class _Loader:
         return _XDSL_BY_UPSTREAM[op.base_name.data]
 
     def declare(self, dialect: irdl.DialectOp, op: irdl.AttributeOp | irdl.TypeOp) -> None:
-        qualified = f"{dialect.sym_name.data}.{op.sym_name.data}"
-        n = sum(len(p.args) for p in op.body.ops if isinstance(p, irdl.ParametersOp))
-        fields: dict[str, object] = {"name": qualified, "__annotations__": {f"p{i}": Attribute for i in range(n)}}
-        fields |= {f"p{i}": param_def(AnyAttr()) for i in range(n)}
-        bases = (ParametrizedAttribute, TypeAttribute) if isinstance(op, irdl.TypeOp) else (ParametrizedAttribute,)
+        names: list[str] = []
+        for p in op.body.ops:
+            if isinstance(p, irdl.ParametersOp):
+                for i, n in enumerate(p.names):
+                    names.append(self.py_name(n.data, f"p{i}", ParametrizedAttribute, names))
+        fields: dict[str, object] = {
+            "name": f"{dialect.sym_name.data}.{op.sym_name.data}",
+            "__module__": __name__,
+            "__annotations__": dict.fromkeys(names, Attribute),
+        }
+        fields |= {n: param_def(AnyAttr()) for n in names}  # the real constraints come in `define`
+        bases = (
+            (ParametrizedAttribute, TypeAttribute)
+            if isinstance(op, irdl.TypeOp)
+            else (ParametrizedAttribute,)
+        )
         cls = irdl_attr_definition(type(op.sym_name.data, bases, fields))
         self.classes[(dialect.sym_name.data, op.sym_name.data)] = cls
 
-    def define(self, dialect: irdl.DialectOp, op: irdl.AttributeOp | irdl.TypeOp) -> None:
-        cls = self.classes[(dialect.sym_name.data, op.sym_name.data)]
+    def define(self, op: irdl.AttributeOp | irdl.TypeOp, cls: type[ParametrizedAttribute]) -> None:
         env = self.constraints(op.body.ops, set())
+        fields = [f for f, _ in cls.get_irdl_definition().parameters]
         params: list[tuple[str, ParamDef]] = []
         for p in op.body.ops:
             if isinstance(p, irdl.ParametersOp):
-                params = [(f"p{i}", ParamDef(env[a])) for i, a in enumerate(p.args)]
-        definition = type(cls.get_irdl_definition())(cls.name, params)
+                params = [(f, ParamDef(env[a])) for f, a in zip(fields, p.args, strict=True)]
+        definition = ParamAttrDef(cls.name, params)
 
-        def get_irdl_definition(_cls: type[ParametrizedAttribute]) -> object:
+        def get_irdl_definition(_cls: type[ParametrizedAttribute]) -> ParamAttrDef:
             return definition
 
         cls.get_irdl_definition = classmethod(get_irdl_definition)  # type: ignore[method-assign]
@@ -693,7 +753,10 @@ class _Loader:
             if isinstance(o, irdl.OperandsOp | irdl.ResultsOp):
                 multi |= {a for a, v in zip(o.args, o.variadicity.value, strict=True) if v.data != "single"}
         env = self.constraints(ops, multi)
-        fields: dict[str, object] = {"name": f"{dialect.sym_name.data}.{op.sym_name.data}"}
+        fields: dict[str, object] = {
+            "name": f"{dialect.sym_name.data}.{op.sym_name.data}",
+            "__module__": __name__,
+        }
         options: list[object] = []
         defs = {
             irdl.OperandsOp: ({"single": operand_def, "optional": opt_operand_def, "variadic": var_operand_def},
@@ -705,7 +768,9 @@ class _Loader:
             if isinstance(o, irdl.OperandsOp | irdl.ResultsOp):
                 makers, prefix, segments = defs[type(o)]
                 for i, (name, v, a) in enumerate(zip(o.names, o.variadicity.value, o.args, strict=True)):
-                    fields[self.field(name.data, f"{prefix}{i}", fields)] = makers[v.data](env[a])
+                    fields[self.py_name(name.data, f"{prefix}{i}", IRDLOperation, fields)] = makers[v.data](
+                        env[a]
+                    )
                 if sum(v.data != "single" for v in o.variadicity.value) > 1:
                     options.append(segments())
             elif isinstance(o, irdl.AttributesOp):
@@ -716,14 +781,17 @@ class _Loader:
                     region = r.owner
                     assert isinstance(region, irdl.RegionOp)
                     single = region.number_of_blocks is not None and region.number_of_blocks.value.data == 1
-                    fields[self.field(name.data, f"region{i}", fields)] = region_def("single_block" if single else None)
+                    fields[self.py_name(name.data, f"region{i}", IRDLOperation, fields)] = region_def(
+                        "single_block" if single else None
+                    )
         fields["irdl_options"] = tuple(options)
         py_name = "".join(p[:1].upper() + p[1:] for p in op.sym_name.data.split("_")) + "Op"
         return irdl_op_definition(type(py_name, (IRDLOperation,), fields))
 
     @staticmethod
-    def field(name: str, fallback: str, taken: dict[str, object]) -> str:
-        ok = name.isidentifier() and not keyword.iskeyword(name) and not hasattr(IRDLOperation, name)
+    def py_name(name: str, fallback: str, owner: type, taken: Iterable[str]) -> str:
+        """`name` as a Python field of `owner`, or `fallback` where it would clash or is no identifier."""
+        ok = name.isidentifier() and not keyword.iskeyword(name) and not hasattr(owner, name)
         return name if ok and name not in taken else fallback
 
     def load(self) -> dict[str, Dialect]:
@@ -735,13 +803,18 @@ class _Loader:
         for d in dialect_ops:
             for op in d.body.ops:
                 if isinstance(op, irdl.AttributeOp | irdl.TypeOp):
-                    self.define(d, op)
+                    self.define(op, self.classes[(d.sym_name.data, op.sym_name.data)])
         out: dict[str, Dialect] = {}
         for d in dialect_ops:
             name = d.sym_name.data
-            ops = [self.operation(d, op) for op in d.body.ops if isinstance(op, irdl.OperationOp)]
-            attrs = [self.classes[(name, op.sym_name.data)] for op in d.body.ops
-                     if isinstance(op, irdl.AttributeOp | irdl.TypeOp)]  # fmt: skip
+            ops: list[type[Operation]] = [
+                self.operation(d, op) for op in d.body.ops if isinstance(op, irdl.OperationOp)
+            ]
+            attrs: list[type[Attribute]] = [
+                self.classes[(name, op.sym_name.data)]
+                for op in d.body.ops
+                if isinstance(op, irdl.AttributeOp | irdl.TypeOp)
+            ]
             out[name] = Dialect(name, ops, attrs)
         return out
 
@@ -756,15 +829,48 @@ def load_irdl(text: str) -> dict[str, Dialect]:
     return _Loader(parse_irdl(text)).load()
 
 
+def to_irdl_form(root: Operation, exported: Iterable[Dialect], loaded: Mapping[str, Dialect]) -> None:
+    """Rewrite `root` in place into the form the IRDL-loaded dialects accept (and print generically).
+
+    For ops of the `exported` dialects, properties move into the attribute dictionary (IRDL has no
+    properties); their attributes become instances of the `loaded` classes (`load_irdl`), an enum as
+    its string: `#rnn<direction forward>` -> `#rnn.direction<"forward">`.
+    """
+    exported = list(exported)
+    classes: dict[type[Attribute], type[ParametrizedAttribute]] = {}
+    for d in exported:
+        dynamic = {a.name: a for a in loaded[d.name].attributes}
+        for a, sym in attribute_symbols(d).items():
+            classes[a] = dynamic[f"{d.name}.{sym}"]  # pyright: ignore[reportArgumentType]
+
+    def convert(attr: Attribute) -> Attribute:
+        cls = classes.get(type(attr))
+        if isinstance(attr, EnumAttribute) and cls is not None:
+            return cls.new([builtin.StringAttr(str(attr.data))])
+        if isinstance(attr, builtin.ArrayAttr):
+            return builtin.ArrayAttr([convert(a) for a in attr.data])
+        if isinstance(attr, ParametrizedAttribute):
+            params = [convert(p) for p in attr.parameters]
+            return (cls or type(attr)).new(params)
+        return attr
+
+    names = {d.name for d in exported}
+    for op in root.walk():
+        if op.dialect_name() in names:
+            op.attributes = {k: convert(v) for k, v in (op.properties | op.attributes).items()}
+            op.properties = {}
+
+
 __all__ = [
     "EXPORTS",
     "UPSTREAM_NAMES",
-    "describe",
     "attribute_symbols",
+    "describe",
     "export_dialects",
+    "irdl_name",
     "load_irdl",
     "parse_irdl",
     "render_all",
     "sharp_dialects",
+    "to_irdl_form",
 ]
-
