@@ -80,3 +80,33 @@ def test_node_conformance(name):
         # Only the outputs the node test requests are produced (others are empty in the node).
         assert sorted(result.outputs) == sorted(outputs)
         assert_outputs_close(result.outputs, want)
+
+
+@pytest.mark.parametrize("name", EXPECTED_NAMES)
+def test_node_conformance_through_the_tools(name, tmp_path):
+    """The same cases as a user runs them: sharp-compile MODEL.onnx, then sharp-run with an .npz.
+
+    The tools' `main` functions are called in-process (tests/test_cli.py runs them as
+    processes); the .npz keys are the node test's ONNX input and output names.
+    """
+    from sharp_compiler.tools import sharp_compile, sharp_run
+
+    case = recurrent_cases()[name]
+    for index, (inputs, expected) in enumerate(case.data_sets):
+        model, feeds = with_constant_weights(case.model, list(inputs))
+        onnx.save(model, tmp_path / f"{index}.onnx")
+        np.savez(tmp_path / f"{index}.in.npz", **feeds)
+        sbin, out = tmp_path / f"{index}.sbin", tmp_path / f"{index}.out.npz"
+        assert (
+            sharp_compile.main([str(tmp_path / f"{index}.onnx"), "-o", str(sbin), "--precision", "fp32"]) == 0
+        )
+        assert (
+            sharp_run.main([str(sbin), "--inputs", str(tmp_path / f"{index}.in.npz"), "-o", str(out), "-q"])
+            == 0
+        )
+        outputs = [vi.name for vi in case.model.graph.output]
+        with np.load(out) as produced:
+            assert sorted(produced.files) == sorted(outputs)
+            assert_outputs_close(
+                {k: produced[k] for k in produced.files}, dict(zip(outputs, expected, strict=True))
+            )
