@@ -27,7 +27,7 @@ from sharp_compiler.isa.program import (
     TensorKind,
     View,
 )
-from sharp_compiler.isa.spec import ActFn
+from sharp_compiler.isa.spec import ActFn, Opcode
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 CONST_ALIGN = 64
@@ -81,7 +81,7 @@ def program_from_isa(module: ModuleOp) -> Program:
                 padding = -size_so_far % CONST_ALIGN
                 chunks.append(bytes(padding))
                 offset, size = size_so_far + padding, data.nbytes
-                chunks.append(memoryview(np.ascontiguousarray(data)).cast("B"))
+                chunks.append(np.ascontiguousarray(data).view(np.uint8).data)
                 size_so_far = offset + size
             program.tensors.append(
                 Tensor(_str(op, "tensor_name"), kind, _str(op, "dtype"), shape, offset, size)
@@ -117,7 +117,7 @@ def program_from_isa(module: ModuleOp) -> Program:
             flags = op.properties.get("flags")
             imm = op.properties.get("imm")
             program.instructions.append(Instruction(
-                op.SPEC.opcode, pop, push, flags.data if isinstance(flags, IntAttr) else 0, a, b, c, d,
+                Opcode(op.SPEC.opcode), pop, push, flags.data if isinstance(flags, IntAttr) else 0, a, b, c, d,
                 imm.data if isinstance(imm, IntAttr) else 0,
             ))  # fmt: skip
     program.constants = b"".join(chunks)

@@ -421,30 +421,42 @@ class ActivateOp(InstructionOp):
         super().__init__(properties={"dst": dst, "src": src, "fn": fn})
 
 
-def _binary_op(op_name: str, opcode: Opcode, doc: str) -> type[InstructionOp]:
-    class _Binary(InstructionOp):
-        name = op_name
-        OPCODE: ClassVar[Opcode] = opcode
-        SLOTS: ClassVar[tuple[str, ...]] = ("dst", "lhs", "rhs")
-        dst = prop_def(WindowAttr)
-        lhs = prop_def(WindowAttr)
-        rhs = prop_def(WindowAttr)
-        tokens = opt_prop_def(TokensAttr)
-        assembly_format = "$dst `,` $lhs `,` $rhs (`tokens` $tokens^)? attr-dict"
+class BinaryOp(InstructionOp):
+    """Base of the cell updater's two-operand ops: `sharp.<op> <dst>, <lhs>, <rhs>`."""
 
-        def __init__(self, dst: WindowAttr, lhs: WindowAttr, rhs: WindowAttr):
-            super().__init__(properties={"dst": dst, "lhs": lhs, "rhs": rhs})
+    SLOTS: ClassVar[tuple[str, ...]] = ("dst", "lhs", "rhs")
+    dst = prop_def(WindowAttr)
+    lhs = prop_def(WindowAttr)
+    rhs = prop_def(WindowAttr)
+    tokens = opt_prop_def(TokensAttr)
+    assembly_format = "$dst `,` $lhs `,` $rhs (`tokens` $tokens^)? attr-dict"
 
-    _Binary.__doc__ = doc
-    _Binary.__name__ = _Binary.__qualname__ = (
-        "".join(p.title() for p in op_name.split(".")[1].split("_")) + "Op"
-    )
-    return irdl_op_definition(_Binary)
+    def __init__(self, dst: WindowAttr, lhs: WindowAttr, rhs: WindowAttr):
+        super().__init__(properties={"dst": dst, "lhs": lhs, "rhs": rhs})
 
 
-AddOp = _binary_op("sharp.add", Opcode.VADD, "Cell updater: dst = lhs + rhs (rhs broadcasts from one row).")
-SubOp = _binary_op("sharp.sub", Opcode.VSUB, "Cell updater: dst = lhs - rhs.")
-MulOp = _binary_op("sharp.mul", Opcode.VMUL, "Cell updater: dst = lhs * rhs (rhs broadcasts from one row).")
+@irdl_op_definition
+class AddOp(BinaryOp):
+    """Cell updater: dst = lhs + rhs (rhs broadcasts from one row)."""
+
+    name = "sharp.add"
+    OPCODE: ClassVar[Opcode] = Opcode.VADD
+
+
+@irdl_op_definition
+class SubOp(BinaryOp):
+    """Cell updater: dst = lhs - rhs."""
+
+    name = "sharp.sub"
+    OPCODE: ClassVar[Opcode] = Opcode.VSUB
+
+
+@irdl_op_definition
+class MulOp(BinaryOp):
+    """Cell updater: dst = lhs * rhs (rhs broadcasts from one row)."""
+
+    name = "sharp.mul"
+    OPCODE: ClassVar[Opcode] = Opcode.VMUL
 
 
 @irdl_op_definition
