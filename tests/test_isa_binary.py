@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sharp_sim_builders import LstmCase, ProgramBuilder, config, lstm_program, reseal
 
-from sharp_compiler.isa import binary, spec
-from sharp_compiler.isa.binary import SectionKind, SharpBinaryError, decode, encode, format_listing
+from sharp_compiler.isa import binary, listing, spec
+from sharp_compiler.isa.binary import SectionKind, SharpBinaryError, decode, encode
+from sharp_compiler.isa.listing import format_listing
 from sharp_compiler.isa.program import (
     ActParam,
     DebugEntry,
@@ -401,9 +402,9 @@ def test_listing_renders_params_steps_and_reverse() -> None:
 
 
 def test_f32_formatting_is_shortest() -> None:
-    assert binary.format_f32(0.1) == "0.1"
-    assert binary.format_f32(1.0) == "1.0"
-    assert binary.format_f32(-2.5e-8) == "-2.5e-08"
+    assert listing.format_f32(0.1) == "0.1"
+    assert listing.format_f32(1.0) == "1.0"
+    assert listing.format_f32(-2.5e-8) == "-2.5e-08"
 
 
 def test_program_tables_survive_exotic_values() -> None:

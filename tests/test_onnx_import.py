@@ -607,7 +607,7 @@ def test_paths_bytes_and_external_data_give_the_same_weights(tmp_path: Path):
 
 
 def test_external_data_is_memory_mapped(tmp_path: Path, monkeypatch):
-    from sharp_compiler.frontend import onnx_import
+    from sharp_compiler.frontend import loading
 
     model, _ = recurrent_model("RNN")
     path = tmp_path / "m.onnx"
@@ -620,14 +620,14 @@ def test_external_data_is_memory_mapped(tmp_path: Path, monkeypatch):
         size_threshold=0,
     )
     seen: list[np.ndarray] = []
-    original = onnx_import._external_array
+    original = loading.external_array
 
     def spy(*args):
         array = original(*args)
         seen.append(array)
         return array
 
-    monkeypatch.setattr(onnx_import, "_external_array", spy)
+    monkeypatch.setattr(loading, "external_array", spy)
     import_onnx(path)
     assert any(isinstance(a, np.memmap) for a in seen)
 

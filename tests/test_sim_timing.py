@@ -62,7 +62,10 @@ def test_hand_derived_cycles() -> None:
     # each tile owns whole row blocks and walks their K blocks
     rounds = math.ceil(math.ceil(M / tile[0]) / tiles)
     mvm = (
-        rounds * math.ceil(K / tile[1]) + cfg.mult_latency + math.ceil(math.log2(tile[1])) + cfg.accumulate_latency
+        rounds * math.ceil(K / tile[1])
+        + cfg.mult_latency
+        + math.ceil(math.log2(tile[1]))
+        + cfg.accumulate_latency
     )
     act = math.ceil(M / cfg.act_lanes) + cfg.act_latency
     loads = dram(cfg, M * K * 4) + dram(cfg, K * 4)

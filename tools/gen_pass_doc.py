@@ -1,7 +1,7 @@
 """Generate docs/passes.md from the registered passes (their module docstrings and options).
 
-    python tools/gen_pass_doc.py            # rewrite docs/passes.md
-    python tools/gen_pass_doc.py --check    # exit 1 when docs/passes.md is stale
+python tools/gen_pass_doc.py            # rewrite docs/passes.md
+python tools/gen_pass_doc.py --check    # exit 1 when docs/passes.md is stale
 """
 
 from __future__ import annotations

@@ -50,7 +50,9 @@ def lstm_2layer(steps: int = 10, batch: int = 1, input_size: int = 40, hidden: i
          helper.make_tensor_value_info("c_n", TensorProto.FLOAT, [2, batch, hidden])],
         inits,
     )  # fmt: skip
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="sharp-examples")
+    model = helper.make_model(
+        graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="sharp-examples"
+    )
     model.ir_version = 8
     onnx.checker.check_model(model)
     return model

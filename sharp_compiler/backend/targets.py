@@ -44,6 +44,6 @@ class SharpListingTarget(Target):
     name = "sharp-listing"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        from sharp_compiler.isa.binary import format_listing
+        from sharp_compiler.isa.listing import format_listing
 
         output.write(format_listing(program_from_isa(module)))

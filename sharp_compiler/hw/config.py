@@ -155,7 +155,9 @@ class HwConfig:
             raise HwConfigError(f"budget {macs} is not a positive power of two")
         shapes = tuple(t for t in _tile_menu(macs) if t[0] * t[1] <= macs)
         if not shapes:
-            raise HwConfigError(f"budget {macs} is below the smallest tile, 8x8 ({MIN_TILE_MACS} multipliers)")
+            raise HwConfigError(
+                f"budget {macs} is below the smallest tile, 8x8 ({MIN_TILE_MACS} multipliers)"
+            )
         default = _closest_square(shapes, macs)
         return dataclasses.replace(
             self, name=f"{self.name}@{macs}", macs=macs, tile_shapes=shapes, default_tile=default

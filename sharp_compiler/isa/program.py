@@ -36,6 +36,10 @@ class TensorKind(enum.IntEnum):
 
 
 DTYPES = ("float32", "float16", "int32", "int64")
+DTYPE_SIZES: dict[str, int] = {"float32": 4, "float16": 2, "int32": 4, "int64": 8}
+FLOAT_DTYPES = ("float32", "float16")
+INT_DTYPES = ("int32", "int64")
+CONST_ALIGN = 64  # bytes: the CONST section and every constant's data_offset in it
 
 
 @dataclass(frozen=True)

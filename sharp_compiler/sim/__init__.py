@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from sharp_compiler.isa.binary import SharpBinaryError, decode, validate
+from sharp_compiler.isa.binary import decode
 from sharp_compiler.isa.program import Program
+from sharp_compiler.isa.validate import SharpBinaryError, validate
 from sharp_compiler.sim.engine import SimResult, run
 from sharp_compiler.sim.errors import HazardError, SimError, SimInputError
 from sharp_compiler.sim.trace import trace_document, write_trace

@@ -13,9 +13,9 @@ from typing import Any, Union
 
 import numpy as np
 
-from sharp_compiler.isa.binary import CodeInfo
 from sharp_compiler.isa.program import Program, TensorKind
 from sharp_compiler.isa.spec import Opcode
+from sharp_compiler.isa.validate import CodeInfo
 from sharp_compiler.sim import trace as trace_module
 from sharp_compiler.sim.errors import SimError
 from sharp_compiler.sim.facts import instruction_facts

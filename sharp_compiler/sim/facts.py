@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from sharp_compiler.hw import cost_model
 from sharp_compiler.hw.config import HwConfig, TileShape
 from sharp_compiler.isa import spec
-from sharp_compiler.isa.binary import DTYPE_SIZES
-from sharp_compiler.isa.program import Instruction, Program
+from sharp_compiler.isa.program import DTYPE_SIZES, Instruction, Program
 from sharp_compiler.isa.spec import Flag, Opcode, OperandKind, Unit
 
 WORD = 4  # bytes of one vector-buffer word (fp32)

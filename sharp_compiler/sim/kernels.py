@@ -14,9 +14,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sharp_compiler.isa.binary import CodeInfo, f32_from_bits
 from sharp_compiler.isa.program import DmaDesc, Instruction, Program, View
 from sharp_compiler.isa.spec import Flag, Opcode
+from sharp_compiler.isa.validate import CodeInfo, f32_from_bits
 from sharp_compiler.sim.activations import activation, softmax
 from sharp_compiler.sim.errors import SimError, SimInputError
 from sharp_compiler.sim.memory import Memory
@@ -177,7 +177,10 @@ class _Builder:
         def loadw(i: int) -> None:
             offset = d.base + d.step_stride * i
             block = np.lib.stride_tricks.as_strided(
-                source[offset:], shape=(d.nrows, d.ncols), strides=(d.row_stride * itemsize, itemsize), writeable=False
+                source[offset:],
+                shape=(d.nrows, d.ncols),
+                strides=(d.row_stride * itemsize, itemsize),
+                writeable=False,
             )
             self.bind_weights(region, (rect[0] + step_row * i, *rect[1:]), block)
 

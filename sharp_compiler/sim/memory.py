@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sharp_compiler.isa.binary import tensor_numel
 from sharp_compiler.isa.program import Program, Tensor, TensorKind
+from sharp_compiler.isa.validate import tensor_numel
 from sharp_compiler.sim.errors import SimError, SimInputError
 
 MAX_DRAM_BYTES = 4 << 30

@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not Path(args.input).is_file():
             raise ToolError(f"{args.input}: no such file")
         if args.listing:
-            from sharp_compiler.isa.binary import format_listing
+            from sharp_compiler.isa.listing import format_listing
 
             emit_text(format_listing(_read_binary(args.input)))
         elif args.to_mlir:
