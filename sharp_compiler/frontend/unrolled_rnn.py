@@ -494,8 +494,9 @@ class _Emitter:
         added: list[onnx.NodeProto] = []
 
         def add(op_type: str, inputs: list[str], outputs: list[str], **attrs: object) -> None:
-            name = self.fresh(f"{base}/{op_type}")
-            added.append(helper.make_node(op_type, inputs, outputs, name=name, **attrs))
+            node = helper.make_node(op_type, inputs, outputs, name=self.fresh(f"{base}/{op_type}"))
+            node.attribute.extend(helper.make_attribute(key, value) for key, value in sorted(attrs.items()))
+            added.append(node)
 
         w = self.constant(f"{base}.W", np.stack([c.w for c in unit]).astype(np.float32))
         r = self.constant(f"{base}.R", np.stack([c.r for c in unit]).astype(np.float32))
