@@ -116,11 +116,35 @@ class SharpOptMain(xDSLOptMain):
     def run(self) -> None:
         try:
             with inline_weights(self.args.sharp_inline_weights):
-                super().run()
+                if self.writes_binary():
+                    self.run_binary()
+                else:
+                    super().run()
         except ValueError as e:
             if not _is_sharp_error(e):
                 raise
             _fail(str(e))
+
+    def writes_binary(self) -> bool:
+        """`-t sharp-bin -o FILE.sbin` writes the binary itself (xDSL targets only write text)."""
+        output = self.args.output_file
+        return self.args.target == "sharp-bin" and output is not None and output.endswith(".sbin")
+
+    def run_binary(self) -> None:
+        from sharp_compiler.backend.targets import encode_module
+        from sharp_compiler.tools.cli import atomic_write
+
+        chunks, extension = self.prepare_input()
+        if len(chunks) != 1:
+            _fail(
+                "a binary holds one module: do not combine -t sharp-bin -o FILE.sbin with --split-input-file"
+            )
+        chunk, offset = chunks[0]
+        module = self.parse_chunk(chunk, extension, offset)
+        if module is None:
+            _fail("no module to emit")
+        self.apply_passes(module)
+        atomic_write(self.args.output_file, encode_module(module))
 
 
 def _is_sharp_error(error: ValueError) -> bool:
