@@ -73,7 +73,7 @@ ERRORS = [
     ("missing input", ["model.sbin", "-o", "out.npz"], 1, "missing input 'X' (expected float32[4, 2, 3])"),
     ("wrong shape", ["model.sbin", "--inputs", "wrong.npz", "-o", "out.npz"], 1,
      "input 'X': expected shape [4, 2, 3], got [2, 3]"),
-    ("unreadable npz", ["model.sbin", "--inputs", "junk.npz", "-o", "out.npz"], 1, "junk.npz: cannot read inputs"),
+    ("unreadable npz", ["model.sbin", "--inputs", "junk.npz", "-o", "out.npz"], 1, "junk.npz: not an .npz archive"),
     ("unknown option", ["model.sbin", "--frobnicate", "-o", "out.npz"], 2, "unrecognized arguments: --frobnicate"),
     ("unwritable output", ["model.sbin", "--inputs", "in.npz", "-o", "no/such/dir/out.npz"], 1,
      "no/such/dir/out.npz: cannot write"),

@@ -105,6 +105,10 @@ def _read_inputs(path: str | None) -> dict[str, np.ndarray]:
     if path is None:
         return {}
     try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+        if magic[:2] != b"PK":  # an .npz is a zip archive
+            raise _Failure(f"{path}: not an .npz archive (its keys must be the model's input names)")
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise _Failure(f"{path}: not an .npz archive (its keys must be the model's input names)")
