@@ -34,7 +34,8 @@ def build_parser() -> OneLineArgumentParser:
     )
     parser.add_argument("--reconfigure", choices=("per-layer", "fixed"), default="per-layer",
                         help="choose each layer's tile geometry, or keep the preset's default")  # fmt: skip
-    parser.add_argument("--schedule", choices=("sequential",), default="sequential", help="scheduling scheme")
+    parser.add_argument("--schedule", choices=("sequential", "dataflow"), default="sequential",
+                        help="scheduling scheme: every instruction after the previous one, or as soon as its data is ready")  # fmt: skip
     parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
                         help="make a dynamic input static, e.g. x=25,1,64 (repeatable)")  # fmt: skip
     parser.add_argument("--emit-ir", metavar="DIR", help="also write the IR after each pass into DIR")

@@ -1,5 +1,8 @@
 """sharp-schedule: order the units' work with dependency tokens.
 
+`scheme=dataflow` lets units overlap wherever the data allows: an instruction
+waits only for the instructions it truly depends on (see `dataflow_tokens`).
+
 `scheme=sequential` is the straightforward schedule: every instruction waits
 for the one before it (in dynamic order), so no two units ever overlap. At a
 unit change the earlier instruction pushes a token to the later one's unit,
@@ -33,9 +36,10 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import TokensAttr
 from sharp_compiler.isa.spec import Unit
+from sharp_compiler.transforms.dataflow_tokens import assign_dataflow_tokens
 from sharp_compiler.transforms.rnn_access import LoweringError
 
-SCHEMES = ("sequential",)
+SCHEMES = ("sequential", "dataflow")
 
 
 @dataclass
@@ -89,7 +93,11 @@ class SharpSchedulePass(ModulePass):
         for existing in [o for o in op.walk() if isinstance(o, sharp.SyncOp)]:
             existing.detach()
             existing.erase()
-        chain = _Chain()
-        chain.walk(op.body.block)
-        for inst, (pop, push) in chain.masks.items():
+        if self.scheme == "dataflow":
+            masks = assign_dataflow_tokens(op.body.block)
+        else:
+            chain = _Chain()
+            chain.walk(op.body.block)
+            masks = chain.masks
+        for inst, (pop, push) in masks.items():
             inst.properties["tokens"] = TokensAttr(pop, push)

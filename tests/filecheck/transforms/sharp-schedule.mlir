@@ -25,3 +25,20 @@ builtin.module {
 // CHECK-NEXT:      sharp.sync "dma" tokens <pop [act], push []>
 // CHECK-NEXT:    }
 // CHECK-NEXT:    sharp.store <@Y_h{{.*}} tokens <pop [], push []>
+
+// RUN: sharp-opt %s -p 'convert-rnn-to-sharp,sharp-schedule{scheme=dataflow}' | filecheck %s --check-prefix=FLOW
+
+// The dataflow scheme: each segment (straight-line code, one loop iteration) is bracketed by a
+// DMA fork and join; inside, an instruction waits only for what it reads or overwrites, and
+// waits already implied through other units are dropped (the add needs no token from the
+// fork: the dispatch it waits for did; the join needs only the activation, which waited for
+// everything else in the iteration).
+// FLOW-LABEL: sharp.layer @rnn0_fwd
+// FLOW:         sharp.fill <@rnn0_fwd_h{{.*}} tokens <pop [dma], push [dma]>
+// FLOW:         sharp.time_loop 3 {
+// FLOW-NEXT:      sharp.sync "dma" tokens <pop [], push [array]>
+// FLOW-NEXT:      sharp.dispatch <@rnn0_fwd_acc{{.*}} tokens <pop [dma], push [cell]>
+// FLOW-NEXT:      sharp.add {{.*}} tokens <pop [array], push [act]>
+// FLOW-NEXT:      sharp.activate {{.*}} tokens <pop [cell], push [dma]>
+// FLOW-NEXT:      sharp.sync "dma" tokens <pop [act], push []>
+// FLOW-NEXT:    }
