@@ -1,7 +1,7 @@
 """sharp-compile: ONNX model -> SHARP binary in one step (like iree-compile).
 
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
-             [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule sequential]
+             [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule sequential|dataflow]
              [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
 """
 
