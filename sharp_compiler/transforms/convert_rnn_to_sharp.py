@@ -34,14 +34,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, f16, f32, i32, i64
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, TensorType, f16, f32, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import (
     ActivationAttr,
-    CopyAttr,
     DramWindowAttr,
     HwConfigAttr,
     TileAttr,
@@ -50,6 +49,7 @@ from sharp_compiler.dialects.sharp_attrs import (
 from sharp_compiler.hw.config import DEFAULT_PRESET, HwConfig, load_config
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.dense_layers import DENSE_LOWERINGS
+from sharp_compiler.transforms.glue_copies import GLUE_OPS, copy_op, flat_copy, lower_glue
 from sharp_compiler.transforms.recurrent_cells import CellBuffers, CellEmitter, CellSpec, WeightDispatch
 from sharp_compiler.transforms.rnn_access import LoweringError
 
@@ -58,7 +58,6 @@ ONNX_TO_ACT = {
     "LeakyRelu": "leaky_relu", "ThresholdedRelu": "thresholded_relu", "ScaledTanh": "scaled_tanh", "Elu": "elu",
     "Softsign": "softsign", "Softplus": "softplus",
 }  # fmt: skip
-GLUE_OPS = ("rnn.transpose", "rnn.reshape", "rnn.concat", "rnn.slice")
 
 
 def module_config(module: ModuleOp) -> tuple[HwConfig, str]:
@@ -81,20 +80,6 @@ def resolve_config(module: ModuleOp, preset: str, budget: int, precision: str) -
     if precision:
         cfg = cfg.with_precision(precision)
     return cfg
-
-
-def _contiguous_strides(shape: tuple[int, ...]) -> list[int]:
-    strides, acc = [], 1
-    for dim in reversed(shape):
-        strides.append(acc)
-        acc *= dim
-    return list(reversed(strides))
-
-
-def _pad4(values: list[int], fill: int) -> list[int]:
-    if len(values) > 4:
-        raise LoweringError(f"tensors of rank {len(values)} > 4 are not supported by the DMA engine")
-    return [fill] * (4 - len(values)) + values
 
 
 @dataclass
@@ -197,7 +182,7 @@ class _Lowering:
             if op.name in rnn.RECURRENT_OPS:
                 self.recurrent(rnn.read_recurrent(op))
             elif op.name in GLUE_OPS:
-                self.glue(op)
+                lower_glue(self, op)
             elif op.name in DENSE_LOWERINGS:
                 DENSE_LOWERINGS[op.name](self, op)
             elif op.name in ("rnn.constant", "func.return"):
@@ -210,7 +195,7 @@ class _Lowering:
             ttype = value.type
             assert isinstance(ttype, TensorType)
             dst = self.add_tensor(name, "output", shape, ttype.element_type, name)
-            self.layer(self.unique(f"copy_{name}"), "copy", name, [_flat_copy(src, dst, math.prod(shape))])
+            self.layer(self.unique(f"copy_{name}"), "copy", name, [flat_copy(src, dst, math.prod(shape))])
         self.order_io(output_names)
 
     def order_io(self, output_names: list[str]) -> None:
@@ -353,7 +338,7 @@ class _Lowering:
         scratch = self.add_tensor(f"{name}_Y", "scratch", (t, b, h))
         return [
             sharp.StoreOp(DramWindowAttr(scratch, 0, t * b, h, h, 0), whole),
-            _copy(scratch, y_sym, [t, b, h], 0, [b * h, h, 1], d * b * h, [nd * b * h, h, 1]),
+            copy_op(scratch, y_sym, [t, b, h], 0, [b * h, h, 1], d * b * h, [nd * b * h, h, 1]),
         ]
 
     def weight_dispatch(self, name: str, resident: bool, mats: dict[str, tuple[str, int]], rows: int,
@@ -457,94 +442,6 @@ class _Lowering:
         return sharp.LoadOp(win, geo.state_window(sym, d))
 
     # --- glue -----------------------------------------------------------------
-    def alias_reshape(self, src_val: SSAValue, out: SSAValue) -> bool:
-        """A reshape moves no data: its result names the same DRAM bytes (a scratch tensor may
-        become the named output). False when a copy is needed (an input or constant as output)."""
-        if not out.uses:
-            return True
-        src_sym = self.tensor_of(src_val)
-        if out not in self.output_names:
-            self.value_tensor[out] = src_sym
-            return True
-        index = next(i for i, t in enumerate(self.tensors) if isinstance(t, sharp.TensorOp)
-                     and t.sym_name.data == src_sym)  # fmt: skip
-        old = self.tensors[index]
-        assert isinstance(old, sharp.TensorOp)
-        if old.kind.data != "scratch":
-            return False
-        name = self.output_names[out]
-        ttype = out.type
-        assert isinstance(ttype, TensorType)
-        self.tensors[index] = sharp.TensorOp(src_sym, "output", ttype, name)
-        self.value_tensor[out] = src_sym
-        return True
-
-    def glue(self, op: Operation) -> None:
-        src_val = op.operands[0]
-        out = op.results[0]
-        if op.name == "rnn.reshape" and self.alias_reshape(src_val, out):
-            return
-        node = rnn.str_prop(op, "onnx_node", op.name)
-        dst = self.result_tensor(out, f"{rnn.symbol(node)}_out")
-        if dst is None:
-            return
-        out_shape = rnn.shape_of(out)
-        copies: list[Operation] = []
-        if op.name == "rnn.reshape":
-            copies.append(_flat_copy(self.tensor_of(src_val), dst, math.prod(out_shape)))
-        elif op.name == "rnn.transpose":
-            perm = _int_list_prop(op, "perm")
-            in_shape = rnn.shape_of(src_val)
-            in_strides = _contiguous_strides(in_shape)
-            src_strides = [in_strides[p] for p in perm]
-            copies.append(_copy(self.tensor_of(src_val), dst, list(out_shape), 0, src_strides, 0,
-                                _contiguous_strides(out_shape)))  # fmt: skip
-        elif op.name == "rnn.concat":
-            axis = rnn.int_prop(op, "axis")
-            axis = axis % len(out_shape)
-            out_strides = _contiguous_strides(out_shape)
-            offset = 0
-            for value in op.operands:
-                shape = rnn.shape_of(value)
-                copies.append(_copy(self.tensor_of(value), dst, list(shape), 0, _contiguous_strides(shape),
-                                    offset * out_strides[axis], out_strides))  # fmt: skip
-                offset += shape[axis]
-        elif op.name == "rnn.slice":
-            in_shape = rnn.shape_of(src_val)
-            in_strides = _contiguous_strides(in_shape)
-            starts, axes, steps = (_int_list_prop(op, k) for k in ("starts", "axes", "steps"))
-            src_strides, base = list(in_strides), 0
-            for start, axis, step in zip(starts, axes, steps, strict=True):
-                axis %= len(in_shape)
-                base += start * in_strides[axis]
-                src_strides[axis] = in_strides[axis] * step
-            copies.append(_copy(self.tensor_of(src_val), dst, list(out_shape), base, src_strides, 0,
-                                _contiguous_strides(out_shape)))  # fmt: skip
-        self.layer(self.unique(rnn.symbol(node)), "copy", node, copies)
-
-
-def _int_list_prop(op: Operation, name: str) -> list[int]:
-    attr = rnn.attr_of(op, name)
-    if attr is None:
-        raise LoweringError(f"{op.name} is missing '{name}'")
-    data = getattr(attr, "data", None)
-    if isinstance(attr, ArrayAttr):
-        return [a.value.data if isinstance(a, IntegerAttr) else int(a.data) for a in attr.data]  # type: ignore[union-attr]
-    if data is not None and hasattr(attr, "get_values"):
-        return [int(v) for v in attr.get_values()]  # type: ignore[attr-defined]
-    if isinstance(data, (tuple, list)):
-        return [int(v) for v in data]
-    raise LoweringError(f"{op.name} property '{name}' is not an integer list")
-
-
-def _copy(src: str, dst: str, sizes: list[int], src_base: int, src_strides: list[int], dst_base: int,
-          dst_strides: list[int]) -> Operation:  # fmt: skip
-    return sharp.CopyOp(CopyAttr(src, dst, _pad4(sizes, 1), src_base, _pad4(src_strides, 0), dst_base,
-                                 _pad4(dst_strides, 0)))  # fmt: skip
-
-
-def _flat_copy(src: str, dst: str, count: int) -> Operation:
-    return _copy(src, dst, [count], 0, [1], 0, [1])
 
 
 def _names(fn: func.FuncOp, key: str, count: int, prefix: str) -> list[str]:
