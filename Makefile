@@ -25,8 +25,8 @@ lit: $(STAMP)
 	$(BIN)/lit -sv tests/filecheck
 
 lint: $(STAMP)
-	$(BIN)/ruff check sharp_compiler tests tools
-	$(BIN)/ruff format --check sharp_compiler tests tools
+	$(BIN)/ruff check sharp_compiler tests tools benchmarks
+	$(BIN)/ruff format --check sharp_compiler tests tools benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info
