@@ -86,12 +86,17 @@ def compile_onnx(
     precision: str = "",
     reconfigure: str = "per-layer",
     scheme: str = "sequential",
+    chunks: int = 1,
     input_shapes: dict[str, tuple[int, ...]] | None = None,
     keep_ir: bool = False,
 ) -> CompileResult:
-    """Compile an ONNX model for a SHARP configuration."""
+    """Compile an ONNX model for a SHARP configuration.
+
+    `chunks` > 1 cuts each recurrent layer's hidden units into that many blocks so the cell
+    update of one block overlaps the matrix work of the next (with `scheme="dataflow"`).
+    """
     options = PipelineOptions(
-        hw=hw, budget=budget, precision=precision, reconfigure=reconfigure, scheme=scheme
+        hw=hw, budget=budget, precision=precision, reconfigure=reconfigure, scheme=scheme, chunks=chunks
     )
     module = import_model(path, input_shapes)
     ir: dict[str, str] | None = {} if keep_ir else None

@@ -20,6 +20,7 @@ class PipelineOptions:
     precision: str = ""
     reconfigure: str = "per-layer"
     scheme: str = "sequential"
+    chunks: int = 1
 
 
 def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
@@ -31,7 +32,9 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
     from sharp_compiler.transforms.sharp_schedule import SharpSchedulePass
 
     return [
-        ConvertRnnToSharpPass(hw=options.hw, budget=options.budget, precision=options.precision),
+        ConvertRnnToSharpPass(
+            hw=options.hw, budget=options.budget, precision=options.precision, chunks=options.chunks
+        ),
         SharpReconfigurePass(mode=options.reconfigure),
         SharpSchedulePass(scheme=options.scheme),
         SharpAllocatePass(),

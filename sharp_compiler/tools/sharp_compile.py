@@ -2,7 +2,7 @@
 
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
              [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule sequential|dataflow]
-             [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
+             [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def build_parser() -> OneLineArgumentParser:
                         help="choose each layer's tile geometry, or keep the preset's default")  # fmt: skip
     parser.add_argument("--schedule", choices=("sequential", "dataflow"), default="sequential",
                         help="scheduling scheme: every instruction after the previous one, or as soon as its data is ready")  # fmt: skip
+    parser.add_argument("--chunks", type=int, default=1,
+                        help="cut recurrent layers' hidden units into N blocks (intergate pipelining)")  # fmt: skip
     parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
                         help="make a dynamic input static, e.g. x=25,1,64 (repeatable)")  # fmt: skip
     parser.add_argument("--emit-ir", metavar="DIR", help="also write the IR after each pass into DIR")
@@ -50,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.budget is not None and args.budget <= 0:
             raise ToolError(f"--budget must be a positive power of two, got {args.budget}")
+        if args.chunks < 1:
+            raise ToolError(f"--chunks must be a positive integer, got {args.chunks}")
         if not Path(args.model).is_file():
             raise ToolError(f"{args.model}: no such file")
         output_dir = Path(args.output).parent
@@ -57,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ToolError(f"{args.output}: cannot write (no directory {output_dir})")
         result = compile_onnx(
             args.model, hw=args.hw, budget=args.budget or 0, precision=args.precision, reconfigure=args.reconfigure,
-            scheme=args.schedule, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
+            scheme=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
         )  # fmt: skip
         if args.emit_ir:
             out = Path(args.emit_ir)

@@ -10,6 +10,24 @@ slice) become strided DRAM copies. Any input or
 hidden size works: the dispatcher cuts matrices into tile blocks and the
 padding of partial blocks costs time, never exactness.
 
+Option `chunks` (default 1) is SHARP's intergate pipelining: with chunks > 1
+the hidden units of each layer direction are cut into that many contiguous
+blocks (sizes as equal as possible; more chunks than units give one unit per
+block). The gate rows of W, R and the biases are permuted at compile time to
+[block][gate][unit] order, so one block's gate pre-activations are one
+contiguous column range of the precomputed input projection. The h buffer
+holds T + 1 blocks of B rows (the initial state, then every step's h), so a
+step reads h_t-1 from one block and writes h_t into the next, with no copies;
+Y and Y_h are stored from it after the loop. Each step then emits, block by
+block, the dispatch of that block's rows of R, the input part, the
+activations and the cell update writing its units of h_t (LSTM's c is
+updated in place, block by block), so under `sharp-schedule{scheme=dataflow}`
+the array works on block k+1 while the activation and cell units finish block
+k. GRU with linear_before_reset = 0 computes z, r and r (.) h_t-1 of every
+block before the candidates, which need the whole vector. Blocks need the
+whole-sequence mode: a layer with layout 1, sequence_lens, or a sequence too
+large for the vector buffer (with the T + 1 states) silently keeps chunks = 1.
+
 Before::
 
     %y, %yh, %yc = rnn.lstm %x, %w, %r ... {hidden_size = 16 ...}
@@ -86,6 +104,7 @@ def resolve_config(module: ModuleOp, preset: str, budget: int, precision: str) -
 class _Lowering:
     cfg: HwConfig
     precision: str
+    chunks: int = 1
     tensors: list[Operation] = field(default_factory=list)
     buffers: list[Operation] = field(default_factory=list)
     layers: list[Operation] = field(default_factory=list)
@@ -237,23 +256,35 @@ class _Lowering:
         yh_sym = self.result_tensor(op.results[1], f"{base}_Y_h")
         yc_sym = self.result_tensor(op.results[2], f"{base}_Y_c") if node.kind == "lstm" else None
         geo = _Geometry(node.layout, steps, batch, hidden, ndir, input_size)
+        gh = node.gates * hidden
+        rows = steps * batch
+        words = rows * (input_size + gh + (hidden if y_sym is not None else 0))
+        whole = node.layout == 0 and not lens_sym and words <= self.cfg.vector_buffer_words // 2
+        # Blocked recurrence: whole-sequence mode only, with every step's h kept on chip.
+        state_words = (rows + batch) * hidden
+        spans = block_spans(hidden, self.chunks)
+        blocked = len(spans) > 1 and whole and words + state_words <= self.cfg.vector_buffer_words // 2
+        perm = gate_permutation(node.gates, hidden, spans) if blocked else np.arange(gh)
         for d, reverse in enumerate(node.directions):
             name = self.unique(f"{base}_{'bwd' if reverse else 'fwd'}")
-            gh = node.gates * hidden
             wbytes = self.cfg.weight_bytes_per_element(self.precision)
             wtype = np.float16 if self.precision == "fp16" else np.float32
-            w_sym = self.const_tensor(f"{name}_W", w_all[d].astype(wtype))
-            r_sym = self.const_tensor(f"{name}_R", r_all[d].astype(wtype))
+            w_sym = self.const_tensor(f"{name}_W", w_all[d][perm].astype(wtype))
+            r_sym = self.const_tensor(f"{name}_R", r_all[d][perm].astype(wtype))
             prologue: list[Operation] = []
             resident = gh * (input_size + hidden) * wbytes <= self.cfg.weight_buffer_bytes
             dispatch = self.weight_dispatch(name, resident, {"W": (w_sym, input_size), "R": (r_sym, hidden)},
                                             gh, prologue)  # fmt: skip
-            rows = steps * batch
-            words = rows * (input_size + gh + (hidden if y_sym is not None else 0))
-            whole = node.layout == 0 and not lens_sym and words <= self.cfg.vector_buffer_words // 2
-            bufs = self.cell_buffers(name, node, batch, hidden, input_size, per_step_x=not whole)
+            h_rows = rows + batch if blocked else batch
+            bufs = self.cell_buffers(
+                name, node, batch, hidden, input_size, per_step_x=not whole, h_rows=h_rows
+            )
             cell = CellEmitter(bufs, self.cell_spec(node, d), dispatch)
-            self.load_constants(node, d, bufs, b_all, p_all, prologue)
+            self.load_constants(node, d, bufs, b_all, p_all, prologue, perm)
+            if blocked:
+                self.blocked_recurrence(name, node, cell, spans, reverse, x_sym, (h0_sym, c0_sym),
+                                        (y_sym, yh_sym, yc_sym), geo, d, prologue)  # fmt: skip
+                continue
             ybuf = None
             if whole:  # the input projection of every step at once, outputs kept on chip
                 xseq = self.buffer(f"{name}_xseq", "vmem", rows, input_size)
@@ -310,6 +341,54 @@ class _Lowering:
             loop = sharp.TimeLoopOp(steps, Region(Block(body)))
             self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue])
 
+    def blocked_recurrence(self, name: str, node: rnn.RecurrentNode, cell: CellEmitter, spans: list[tuple[int, int]],
+                           reverse: bool, x_sym: str, init: tuple[str | None, str | None],
+                           outs: tuple[str | None, str | None, str | None], geo: _Geometry, d: int,
+                           prologue: list[Operation]) -> None:  # fmt: skip
+        """A layer direction with its hidden units cut into blocks (the `chunks` option).
+
+        The input projection of every step is computed first, as in whole-sequence mode; the h
+        buffer holds T + 1 blocks of B rows: the initial state (block 0, or block T in reverse)
+        and every step's output, so step t reads h_t-1 from one block and writes h_t into the
+        next without copies, and Y is stored from the buffer after the loop.
+        """
+        bufs, t, b, h = cell.bufs, geo.steps, geo.batch, geo.hidden
+        gh, rows = node.gates * h, t * b
+        y_sym, yh_sym, yc_sym = outs
+        xseq = self.buffer(f"{name}_xseq", "vmem", rows, geo.input_size)
+        xproj = self.buffer(f"{name}_xproj", "vmem", rows, gh)
+        xseq_all, xproj_all = (
+            WindowAttr(xseq, 0, rows, 0, 0, geo.input_size),
+            WindowAttr(xproj, 0, rows, 0, 0, gh),
+        )
+        prologue.append(
+            sharp.LoadOp(xseq_all, DramWindowAttr(x_sym, 0, rows, geo.input_size, geo.input_size, 0))
+        )
+        prologue.extend(cell.dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False))
+        if bufs.bias is not None:
+            prologue.append(sharp.AddOp(xproj_all, xproj_all, cell.row(bufs.bias, 0, gh)))
+        first, step = ((t - 1) * b, -b) if reverse else (0, b)
+        cell.xproj = WindowAttr(xproj, first, b, step, 0, gh)
+        h0_row = rows if reverse else 0  # the initial state's block; the last step writes the other end
+        h0_sym, c0_sym = init
+        h0 = WindowAttr(bufs.h, h0_row, b, 0, 0, h)
+        prologue.append(sharp.LoadOp(h0, geo.state_window(h0_sym, d)) if h0_sym else sharp.FillOp(h0, 0.0))
+        if bufs.c is not None:
+            prologue.append(self.init_state(cell, bufs.c, c0_sym, geo, d))
+        h_prev = WindowAttr(bufs.h, h0_row, b, step, 0, h)
+        h_next = WindowAttr(bufs.h, h0_row + step, b, step, 0, h)
+        loop = sharp.TimeLoopOp(t, Region(Block(cell.emit_blocked_step(spans, h_prev, h_next))))
+        epilogue: list[Operation] = []
+        if y_sym is not None:
+            epilogue.extend(self.store_sequence(name, bufs.h, y_sym, geo, d, 0 if reverse else b))
+        if yh_sym is not None:
+            epilogue.append(
+                sharp.StoreOp(geo.state_window(yh_sym, d), WindowAttr(bufs.h, rows - h0_row, b, 0, 0, h))
+            )
+        if yc_sym is not None and bufs.c is not None:
+            epilogue.append(sharp.StoreOp(geo.state_window(yc_sym, d), cell.win(bufs.c, 0, h)))
+        self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue])
+
     @staticmethod
     def zero_empty_sequences(cell: CellEmitter, lens_buf: str) -> list[Operation]:
         """Rows with sequence_lens 0 start (and so end) from a zero state, not the given initial state.
@@ -329,10 +408,11 @@ class _Lowering:
                                       cell.win(scratch, 0, h)))  # fmt: skip
         return ops
 
-    def store_sequence(self, name: str, ybuf: str, y_sym: str, geo: _Geometry, d: int) -> list[Operation]:
-        """Write an on-chip [T*B, H] output sequence into Y ([T, D, B, H]) in one DMA (plus a copy if D > 1)."""
+    def store_sequence(self, name: str, ybuf: str, y_sym: str, geo: _Geometry, d: int,
+                       row0: int = 0) -> list[Operation]:  # fmt: skip
+        """Write an on-chip [T*B, H] output sequence (from row0) into Y ([T, D, B, H]) in one DMA (plus a copy if D > 1)."""
         t, b, h, nd = geo.steps, geo.batch, geo.hidden, geo.ndir
-        whole = WindowAttr(ybuf, 0, t * b, 0, 0, h)
+        whole = WindowAttr(ybuf, row0, t * b, 0, 0, h)
         if nd == 1:
             return [sharp.StoreOp(DramWindowAttr(y_sym, 0, t * b, h, h, 0), whole)]
         scratch = self.add_tensor(f"{name}_Y", "scratch", (t, b, h))
@@ -380,7 +460,7 @@ class _Lowering:
         return WeightDispatch(emit_streamed)
 
     def cell_buffers(self, name: str, node: rnn.RecurrentNode, batch: int, hidden: int, input_size: int,
-                     per_step_x: bool) -> CellBuffers:  # fmt: skip
+                     per_step_x: bool, h_rows: int) -> CellBuffers:  # fmt: skip
         gh = node.gates * hidden
         vb = lambda key, rows, cols: self.buffer(f"{name}_{key}", "vmem", rows, cols)  # noqa: E731
         op = node.op
@@ -390,7 +470,7 @@ class _Lowering:
         masked = rnn.operand(op, "sequence_lens") is not None
         return CellBuffers(
             batch=batch, hidden=hidden, input_size=input_size, x=vb("x", batch, input_size) if per_step_x else None,
-            h=vb("h", batch, hidden), acc=vb("acc", batch, gh), gates=vb("gates", batch, gh),
+            h=vb("h", h_rows, hidden), acc=vb("acc", batch, gh), gates=vb("gates", batch, gh),
             tmp=vb("tmp", batch, hidden), bias=vb("bias", 1, gh) if has_bias else None,
             c=vb("c", batch, hidden) if lstm else None,
             c_new=vb("c_new", batch, hidden) if lstm and masked else None,
@@ -416,7 +496,7 @@ class _Lowering:
         return CellSpec(node.kind, acts, node.input_forget, node.linear_before_reset)
 
     def load_constants(self, node: rnn.RecurrentNode, d: int, bufs: CellBuffers, b_all: np.ndarray | None,
-                       p_all: np.ndarray | None, prologue: list[Operation]) -> None:  # fmt: skip
+                       p_all: np.ndarray | None, prologue: list[Operation], perm: np.ndarray) -> None:  # fmt: skip
         gh = node.gates * node.hidden
 
         def load_row(buf: str, values: np.ndarray, label: str) -> None:
@@ -426,7 +506,7 @@ class _Lowering:
 
         name = bufs.h.removesuffix("_h")
         if b_all is not None and bufs.bias is not None:
-            wb, rb = b_all[d][:gh].astype(np.float32), b_all[d][gh:].astype(np.float32)
+            wb, rb = b_all[d][:gh][perm].astype(np.float32), b_all[d][gh:][perm].astype(np.float32)
             if bufs.rec_bias is not None:
                 load_row(bufs.bias, wb, f"{name}_Wb")
                 load_row(bufs.rec_bias, rb, f"{name}_Rb")
@@ -483,6 +563,20 @@ class _Geometry:
         return DramWindowAttr(sym, d * h, b, nd * h, h, 0)  # [B, D, H]
 
 
+def block_spans(hidden: int, chunks: int) -> list[tuple[int, int]]:
+    """(first unit, count) of `chunks` contiguous blocks of hidden units, sizes as equal as possible."""
+    n = max(1, min(chunks, hidden))
+    sizes = [hidden // n + (1 if k < hidden % n else 0) for k in range(n)]
+    return [(sum(sizes[:k]), size) for k, size in enumerate(sizes)]
+
+
+def gate_permutation(gates: int, hidden: int, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Gate rows in [block][gate][unit] order: row j of the permuted matrix is row perm[j] of the ONNX one."""
+    return np.array(
+        [g * hidden + u0 + u for u0, n in spans for g in range(gates) for u in range(n)], dtype=np.int64
+    )
+
+
 def count_macs(ops: list[Operation]) -> int:
     """Useful multiply-accumulates of a list of ops (loops multiply their body)."""
     total = 0
@@ -502,13 +596,16 @@ class ConvertRnnToSharpPass(ModulePass):
     hw: str = DEFAULT_PRESET
     budget: int = 0
     precision: str = ""
+    chunks: int = 1
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         cfg = resolve_config(op, self.hw, self.budget, self.precision)
         funcs = [f for f in op.body.block.ops if isinstance(f, func.FuncOp)]
         if len(funcs) != 1:
             raise LoweringError(f"expected one func.func holding the model, found {len(funcs)}")
-        lowering = _Lowering(cfg, cfg.precision)
+        if self.chunks < 1:
+            raise LoweringError(f"chunks must be a positive integer, got {self.chunks}")
+        lowering = _Lowering(cfg, cfg.precision, self.chunks)
         lowering.run(funcs[0])
         for old in list(op.body.block.ops):
             old.detach()

@@ -8,7 +8,10 @@ segment boundary and every iteration of a loop pops and pushes the same
 queues. Inside a segment an instruction waits only for the latest instruction
 of each other unit that it truly depends on: it reads what that one writes
 (RAW), or writes what it reads or writes (WAR, WAW), judged on the buffer
-windows (rows and columns) and DRAM tensors each instruction touches. Units
+windows (rows and columns) and DRAM tensors each instruction touches; a
+window that moves with the loop index is compared by rows only with windows
+moving by the same step (in one iteration both are shifted alike), and
+conservatively (any row) with the others. Units
 are in order, so a dependence already implied by the waits kept so far (on any
 queue, transitively) is dropped; this also keeps every queue's pushes and pops
 paired in FIFO order.
@@ -36,25 +39,25 @@ class Access:
     resource: str
     rect: Rect
     write: bool
+    row_step: int = 0
+    """Rows advanced per loop iteration: rows of accesses with different steps are compared conservatively."""
 
     def conflicts(self, other: Access) -> bool:
         if self.resource != other.resource or not (self.write or other.write):
             return False
         a, b = self.rect, other.rect
-        return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+        rows = self.row_step != other.row_step or (a[0] < b[1] and b[0] < a[1])
+        return rows and a[2] < b[3] and b[2] < a[3]
 
 
 def _window_rect(win: WindowAttr) -> Rect:
-    cols = (win.col0.data, win.col0.data + win.ncols.data)
-    if win.row_step.data:  # moves with the loop index: any row of the buffer, conservatively
-        return (0, math.inf, *cols)
-    return (win.row0.data, win.row0.data + win.nrows.data, *cols)
+    return (win.row0.data, win.row0.data + win.nrows.data, win.col0.data, win.col0.data + win.ncols.data)
 
 
 def _slot_accesses(attr: Attribute, kind: OperandKind) -> list[Access]:
     write = kind in WRITES
     if isinstance(attr, WindowAttr):
-        return [Access(f"buffer @{attr.buffer.data}", _window_rect(attr), write)]
+        return [Access(f"buffer @{attr.buffer.data}", _window_rect(attr), write, attr.row_step.data)]
     if isinstance(attr, DramWindowAttr):
         found = [Access(f"tensor @{attr.tensor.data}", WHOLE, write)]
         if attr.lens.data:
@@ -75,7 +78,7 @@ def accesses(op: sharp.InstructionOp) -> list[Access]:
     for attr, kind in zip(op.slot_attrs(), kinds, strict=False):
         found.extend(_slot_accesses(attr, kind))
     if op.OPCODE == Opcode.MVM and op.properties.get("accumulate") is not None:
-        found.extend(Access(a.resource, a.rect, False) for a in found[:1])  # dst is read too
+        found.extend(Access(a.resource, a.rect, False, a.row_step) for a in found[:1])  # dst is read too
     return found
 
 

@@ -69,6 +69,21 @@ class WeightDispatch:
     """emit(dst, src, matrix, row0, nrows, accumulate) -> ops"""
 
 
+@dataclass(frozen=True)
+class _Block:
+    """One block of hidden units: units [unit0, +units) of h, c and tmp; its gates are the
+    acc/gates columns from gate0 on, gate g at gate0 + g * units."""
+
+    gate0: int
+    unit0: int
+    units: int
+
+
+def _cols(win: WindowAttr, col0: int, ncols: int) -> WindowAttr:
+    """The same rows (and row step) of a window, other columns."""
+    return WindowAttr(win.buffer.data, win.row0.data, win.nrows.data, win.row_step.data, col0, ncols)
+
+
 @dataclass
 class CellEmitter:
     bufs: CellBuffers
@@ -114,6 +129,65 @@ class CellEmitter:
         {"lstm": self._lstm, "gru": self._gru, "rnn": self._rnn}[self.spec.kind]()
         return self.ops
 
+    def emit_blocked_step(self, spans: list[tuple[int, int]], h_prev: WindowAttr,
+                          h_next: WindowAttr) -> list[Operation]:  # fmt: skip
+        """One step with the hidden units cut into blocks (`spans`: first unit, count).
+
+        Needs the precomputed input projection and W, R, biases whose gate rows are permuted to
+        [block][gate][unit], so one block's gates are one contiguous column range. Block by
+        block: dispatch its rows of R on h_prev, add the input part, activate and update the
+        cell, writing its units of h_next; the array can start the next block meanwhile.
+        GRU with linear_before_reset = 0 first computes z, r and r (.) h_prev of every block,
+        since each candidate dispatch reads the whole r (.) h_prev.
+        """
+        b, hs = self.bufs, self.bufs.hidden
+        assert self.xproj is not None and b.mask is None
+        count = {"lstm": 4, "gru": 3, "rnn": 1}[self.spec.kind]
+        blocks = [_Block(count * u0, u0, n) for u0, n in spans]
+        out = lambda blk: _cols(h_next, blk.unit0, blk.units)  # noqa: E731
+        if self.spec.kind == "gru" and not self.spec.linear_before_reset:
+            f = self.spec.activations[0]
+            for blk in blocks:
+                g0, u0, n = blk.gate0, blk.unit0, blk.units
+                self.recurrent_part(g0, 2 * n, h_prev)
+                self.activate(self.win(b.gates, g0, 2 * n), self.win(b.acc, g0, 2 * n), f)
+                self.add(
+                    sharp.MulOp(self.win(b.tmp, u0, n), self.win(b.gates, g0 + n, n), _cols(h_prev, u0, n))
+                )
+            for blk in blocks:
+                self.recurrent_part(blk.gate0 + 2 * blk.units, blk.units, self.win(b.tmp, 0, hs))
+                self._gru_blend(blk, h_prev, out(blk))
+            return self.ops
+        for blk in blocks:
+            g0, n = blk.gate0, blk.units
+            if self.spec.kind == "lstm":
+                self.recurrent_part(g0, 4 * n, h_prev)
+                self._lstm_update(blk, out(blk), fuse=True)
+            elif self.spec.kind == "rnn":
+                self.recurrent_part(g0, n, h_prev)
+                self.activate(out(blk), self.win(b.acc, g0, n), self.spec.activations[0])
+            else:  # GRU, linear_before_reset = 1
+                assert b.rec is not None
+                rec = self.win(b.rec, g0, 3 * n)
+                self.matvec(rec, h_prev, "R", g0, 3 * n, False)
+                if b.rec_bias is not None:
+                    self.add(sharp.AddOp(rec, rec, self.row(b.rec_bias, g0, 3 * n)))
+                acc_zr = self.win(b.acc, g0, 2 * n)
+                self.add(sharp.AddOp(acc_zr, self.xsrc(g0, 2 * n), self.win(b.rec, g0, 2 * n)))
+                self.activate(self.win(b.gates, g0, 2 * n), acc_zr, self.spec.activations[0])
+                self.add(sharp.FmaOp(self.win(b.acc, g0 + 2 * n, n), self.win(b.gates, g0 + n, n),
+                                     self.win(b.rec, g0 + 2 * n, n), self.xsrc(g0 + 2 * n, n)))  # fmt: skip
+                self._gru_blend(blk, h_prev, out(blk))
+        return self.ops
+
+    def _gru_blend(self, blk: _Block, h_prev: WindowAttr, h_dst: WindowAttr) -> None:
+        """Candidate (acc ready) and h_dst = z (.) (h_prev - cand) + cand for one block."""
+        b, g0, n = self.bufs, blk.gate0, blk.units
+        cand = self.win(b.gates, g0 + 2 * n, n)
+        self.activate(cand, self.win(b.acc, g0 + 2 * n, n), self.spec.activations[1])
+        self.add(sharp.SubOp(h_dst, _cols(h_prev, blk.unit0, n), cand))
+        self.add(sharp.FmaOp(h_dst, self.win(b.gates, g0, n), h_dst, cand))
+
     def xsrc(self, col0: int, ncols: int) -> WindowAttr:
         """The input part (X W^T + bias) of gate columns [col0, +ncols) for this step."""
         if self.xproj is None:
@@ -148,33 +222,52 @@ class CellEmitter:
 
     def _lstm(self) -> None:
         b, hs = self.bufs, self.bufs.hidden
-        f, g, h = self.spec.activations
         assert b.c is not None
         self._input_and_recurrent(4 * hs)
-        acc = lambda gate: self.win(b.acc, gate * hs, hs)  # noqa: E731  gates i=0 o=1 f=2 c=3
-        gate = lambda idx: self.win(b.gates, idx * hs, hs)  # noqa: E731
-        c_prev = self.win(b.c, 0, hs)
-        if b.peephole is not None:  # P = [Pi, Po, Pf]
-            self.add(sharp.FmaOp(acc(0), c_prev, self.row(b.peephole, 0, hs), acc(0)))
+        self._lstm_update(_Block(0, 0, hs), self.win(self.staged(b.h, b.h_new), 0, hs))
+        self.commit_state(b.c, b.c_new)
+        self.commit_state(b.h, b.h_new)
+
+    def _lstm_update(self, blk: _Block, h_dst: WindowAttr, fuse: bool = False) -> None:
+        """Gates (acc ready) to c and h for the units of one block; h is written to h_dst.
+
+        `fuse`: without peepholes and input_forget, activate i, o, f (adjacent) in one op.
+        """
+        b, hs, n = self.bufs, self.bufs.hidden, blk.units
+        f, g, h = self.spec.activations
+        assert b.c is not None
+        acc = lambda gate: self.win(b.acc, blk.gate0 + gate * n, n)  # noqa: E731  gates i=0 o=1 f=2 c=3
+        gate = lambda idx: self.win(b.gates, blk.gate0 + idx * n, n)  # noqa: E731
+
+        def peep(idx: int) -> WindowAttr:  # P = [Pi, Po, Pf]
+            assert b.peephole is not None
+            return self.row(b.peephole, idx * hs + blk.unit0, n)
+
+        c_prev = self.win(b.c, blk.unit0, n)
+        fuse = fuse and b.peephole is None and not self.spec.input_forget
+        if b.peephole is not None:
+            self.add(sharp.FmaOp(acc(0), c_prev, peep(0), acc(0)))
             if not self.spec.input_forget:
-                self.add(sharp.FmaOp(acc(2), c_prev, self.row(b.peephole, 2 * hs, hs), acc(2)))
-        self.activate(gate(0), acc(0), f)
-        if self.spec.input_forget:
-            self.add(sharp.OneMinusOp(gate(2), gate(0)))
+                self.add(sharp.FmaOp(acc(2), c_prev, peep(2), acc(2)))
+        if fuse:
+            self.activate(self.win(b.gates, blk.gate0, 3 * n), self.win(b.acc, blk.gate0, 3 * n), f)
         else:
-            self.activate(gate(2), acc(2), f)
+            self.activate(gate(0), acc(0), f)
+            if self.spec.input_forget:
+                self.add(sharp.OneMinusOp(gate(2), gate(0)))
+            else:
+                self.activate(gate(2), acc(2), f)
         self.activate(gate(3), acc(3), g)
-        c_new = self.win(self.staged(b.c, b.c_new), 0, hs)
+        c_new = self.win(self.staged(b.c, b.c_new), blk.unit0, n)
         self.add(sharp.MulOp(c_new, gate(2), c_prev))
         self.add(sharp.FmaOp(c_new, gate(0), gate(3), c_new))
         if b.peephole is not None:
-            self.add(sharp.FmaOp(acc(1), c_new, self.row(b.peephole, hs, hs), acc(1)))
-        self.activate(gate(1), acc(1), f)
-        tmp = self.win(b.tmp, 0, hs)
+            self.add(sharp.FmaOp(acc(1), c_new, peep(1), acc(1)))
+        if not fuse:
+            self.activate(gate(1), acc(1), f)
+        tmp = self.win(b.tmp, blk.unit0, n)
         self.activate(tmp, c_new, h)
-        self.add(sharp.MulOp(self.win(self.staged(b.h, b.h_new), 0, hs), gate(1), tmp))
-        self.commit_state(b.c, b.c_new)
-        self.commit_state(b.h, b.h_new)
+        self.add(sharp.MulOp(h_dst, gate(1), tmp))
 
     def _gru(self) -> None:
         b, hs = self.bufs, self.bufs.hidden
