@@ -264,7 +264,7 @@ class _Lowering:
         state_words = (rows + batch) * hidden
         spans = block_spans(hidden, self.chunks)
         blocked = len(spans) > 1 and whole and words + state_words <= self.cfg.vector_buffer_words // 2
-        perm = gate_permutation(node.gates, hidden, spans) if blocked else np.arange(gh)
+        perm = gate_permutation(node.gates, hidden, spans) if blocked else slice(None)  # no copy unblocked
         for d, reverse in enumerate(node.directions):
             name = self.unique(f"{base}_{'bwd' if reverse else 'fwd'}")
             wbytes = self.cfg.weight_bytes_per_element(self.precision)
@@ -496,7 +496,8 @@ class _Lowering:
         return CellSpec(node.kind, acts, node.input_forget, node.linear_before_reset)
 
     def load_constants(self, node: rnn.RecurrentNode, d: int, bufs: CellBuffers, b_all: np.ndarray | None,
-                       p_all: np.ndarray | None, prologue: list[Operation], perm: np.ndarray) -> None:  # fmt: skip
+                       p_all: np.ndarray | None, prologue: list[Operation],
+                       perm: np.ndarray | slice) -> None:  # fmt: skip
         gh = node.gates * node.hidden
 
         def load_row(buf: str, values: np.ndarray, label: str) -> None:
