@@ -336,12 +336,9 @@ class LoadWeightsOp(InstructionOp):
         super().__init__(properties={"dst": dst, "src": src})
 
 
-@irdl_op_definition
-class MoveOp(InstructionOp):
-    """Copy one buffer window into another."""
+class UnaryOp(InstructionOp):
+    """Base of the ops that read one buffer window and write another: `sharp.<op> <dst>, <src>`."""
 
-    name = "sharp.move"
-    OPCODE: ClassVar[Opcode] = Opcode.MOVE
     SLOTS: ClassVar[tuple[str, ...]] = ("dst", "src")
     dst = prop_def(WindowAttr)
     src = prop_def(WindowAttr)
@@ -350,6 +347,14 @@ class MoveOp(InstructionOp):
 
     def __init__(self, dst: WindowAttr, src: WindowAttr):
         super().__init__(properties={"dst": dst, "src": src})
+
+
+@irdl_op_definition
+class MoveOp(UnaryOp):
+    """Copy one buffer window into another."""
+
+    name = "sharp.move"
+    OPCODE: ClassVar[Opcode] = Opcode.MOVE
 
 
 @irdl_op_definition
@@ -478,19 +483,11 @@ class FmaOp(InstructionOp):
 
 
 @irdl_op_definition
-class OneMinusOp(InstructionOp):
+class OneMinusOp(UnaryOp):
     """Cell updater: dst = 1 - src."""
 
     name = "sharp.one_minus"
     OPCODE: ClassVar[Opcode] = Opcode.VONEMINUS
-    SLOTS: ClassVar[tuple[str, ...]] = ("dst", "src")
-    dst = prop_def(WindowAttr)
-    src = prop_def(WindowAttr)
-    tokens = opt_prop_def(TokensAttr)
-    assembly_format = "$dst `,` $src (`tokens` $tokens^)? attr-dict"
-
-    def __init__(self, dst: WindowAttr, src: WindowAttr):
-        super().__init__(properties={"dst": dst, "src": src})
 
 
 @irdl_op_definition
