@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntAttr, IntegerAttr, StringAttr
+from xdsl.dialects.builtin import IntAttr, IntegerAttr, StringAttr, i64
 from xdsl.ir import Attribute, Dialect
 from xdsl.irdl import IRDLOperation, irdl_op_definition, opt_prop_def, prop_def
 from xdsl.irdl.operations import ParsePropInAttrDict
@@ -27,6 +27,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
 from sharp_compiler.dialects.sharp_attrs import TokensAttr
+from sharp_compiler.isa.program import ActParam, CopyDesc, DmaDesc, LayerInfo, Region, Tensor, View
 from sharp_compiler.isa.spec import NO_OPERAND, OPS, Opcode, OperandKind, OpSpec
 
 PREFIX = {
@@ -206,6 +207,71 @@ class LayerEntryOp(_TableOp):
     def verify_(self) -> None:
         if self.pc_end.value.data < self.pc_begin.value.data:
             raise VerifyException("layer pc range is reversed")
+
+
+def _i(value: int) -> IntegerAttr:
+    return IntegerAttr(value, i64)
+
+
+def _ints(values: tuple[int, ...]) -> StringAttr:
+    return StringAttr(",".join(str(v) for v in values))
+
+
+def tensor_entry(index: int, t: Tensor, value: Attribute | None = None) -> TensorEntryOp:
+    """The table op of a DRAM tensor (`value`: the constant's weights attribute)."""
+    props: dict[str, Attribute] = {
+        "index": _i(index), "tensor_name": StringAttr(t.name), "kind": StringAttr(t.kind.name.lower()),
+        "dtype": StringAttr(t.dtype), "shape": StringAttr("x".join(str(d) for d in t.shape)),
+    }  # fmt: skip
+    if value is not None:
+        props["value"] = value
+    return TensorEntryOp(properties=props)
+
+
+def region_entry(index: int, r: Region) -> RegionEntryOp:
+    return RegionEntryOp(properties={
+        "index": _i(index), "region_name": StringAttr(r.name), "space": StringAttr(r.space.name.lower()),
+        "rows": _i(r.rows), "cols": _i(r.cols), "base": _i(r.base),
+    })  # fmt: skip
+
+
+def view_entry(index: int, v: View) -> ViewEntryOp:
+    return ViewEntryOp(properties={
+        "index": _i(index), "region": _i(v.region), "row0": _i(v.row0), "row_step": _i(v.row_step),
+        "nrows": _i(v.nrows), "col0": _i(v.col0), "ncols": _i(v.ncols),
+    })  # fmt: skip
+
+
+def dma_entry(index: int, d: DmaDesc) -> DmaEntryOp:
+    return DmaEntryOp(properties={
+        "index": _i(index), "tensor": _i(d.tensor), "lens": _i(d.lens), "base": _i(d.base),
+        "row_stride": _i(d.row_stride), "step_stride": _i(d.step_stride), "nrows": _i(d.nrows), "ncols": _i(d.ncols),
+    })  # fmt: skip
+
+
+def copy_entry(index: int, c: CopyDesc) -> CopyEntryOp:
+    return CopyEntryOp(properties={
+        "index": _i(index), "src": _i(c.src), "dst": _i(c.dst), "src_base": _i(c.src_base),
+        "dst_base": _i(c.dst_base), "sizes": _ints(c.sizes), "src_strides": _ints(c.src_strides),
+        "dst_strides": _ints(c.dst_strides),
+    })  # fmt: skip
+
+
+def param_entry(index: int, p: ActParam) -> ParamEntryOp:
+    """Floats are stored as their exact Python reprs."""
+    props: dict[str, Attribute] = {"index": _i(index), "fn": StringAttr(p.fn.name.lower()),
+                                   "alpha": StringAttr(repr(p.alpha)), "beta": StringAttr(repr(p.beta))}  # fmt: skip
+    if p.clip is not None:
+        props["clip"] = StringAttr(repr(p.clip))
+    return ParamEntryOp(properties=props)
+
+
+def layer_entry(layer: LayerInfo) -> LayerEntryOp:
+    return LayerEntryOp(properties={
+        "layer_name": StringAttr(layer.name), "onnx_node": StringAttr(layer.onnx_node),
+        "kind": StringAttr(layer.kind), "pc_begin": _i(layer.pc_begin), "pc_end": _i(layer.pc_end),
+        "tile": StringAttr(f"{layer.tile[0]}x{layer.tile[1]}"), "macs": _i(layer.macs),
+    })  # fmt: skip
 
 
 SHARP_ISA = Dialect(

@@ -25,20 +25,27 @@ import struct
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntAttr, IntegerAttr, ModuleOp, StringAttr, TensorType, i64
+from xdsl.dialects.builtin import IntAttr, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp, sharp_isa
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, CopyAttr, DramWindowAttr, WindowAttr
+from sharp_compiler.isa.program import (
+    ActParam,
+    CopyDesc,
+    DmaDesc,
+    LayerInfo,
+    Region,
+    Space,
+    Tensor,
+    TensorKind,
+    View,
+)
 from sharp_compiler.isa.spec import OPS, Flag, Opcode, OperandKind, nop_flags
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 DTYPE_NAMES = {"f32": "float32", "f16": "float16", "i32": "int32", "i64": "int64"}
-
-
-def _i(value: int) -> IntegerAttr:
-    return IntegerAttr(value, i64)
 
 
 @dataclass
@@ -47,8 +54,8 @@ class _Tables:
     regions: dict[str, int] = field(default_factory=dict)
     views: dict[tuple[int, ...], int] = field(default_factory=dict)
     dmas: dict[tuple[int, ...], int] = field(default_factory=dict)
-    copies: dict[tuple[object, ...], int] = field(default_factory=dict)
-    params: dict[tuple[object, ...], int] = field(default_factory=dict)
+    copies: dict[CopyDesc, int] = field(default_factory=dict)
+    params: dict[ActParam, int] = field(default_factory=dict)
     entries: list[Operation] = field(default_factory=list)
 
     def view(self, win: WindowAttr) -> int:
@@ -58,9 +65,7 @@ class _Tables:
                win.ncols.data)  # fmt: skip
         if key not in self.views:
             self.views[key] = len(self.views)
-            names = ("region", "row0", "row_step", "nrows", "col0", "ncols")
-            self.entries.append(sharp_isa.ViewEntryOp(properties={"index": _i(self.views[key]),
-                                **{n: _i(v) for n, v in zip(names, key, strict=True)}}))  # fmt: skip
+            self.entries.append(sharp_isa.view_entry(self.views[key], View(*key)))
         return self.views[key]
 
     def tensor(self, sym: str) -> int:
@@ -74,37 +79,24 @@ class _Tables:
                pattern.step_stride.data, pattern.nrows.data, pattern.ncols.data)  # fmt: skip
         if key not in self.dmas:
             self.dmas[key] = len(self.dmas)
-            names = ("tensor", "lens", "base", "row_stride", "step_stride", "nrows", "ncols")
-            self.entries.append(sharp_isa.DmaEntryOp(properties={"index": _i(self.dmas[key]),
-                                **{n: _i(v) for n, v in zip(names, key, strict=True)}}))  # fmt: skip
+            self.entries.append(sharp_isa.dma_entry(self.dmas[key], DmaDesc(*key)))
         return self.dmas[key]
 
     def copy(self, pattern: CopyAttr) -> int:
-        key = (self.tensor(pattern.src.data), self.tensor(pattern.dst.data), pattern.src_base.data,
-               pattern.dst_base.data, pattern.sizes.data, pattern.src_strides.data, pattern.dst_strides.data)  # fmt: skip
-        if key not in self.copies:
-            self.copies[key] = len(self.copies)
-            props: dict[str, Attribute] = {"index": _i(self.copies[key])}
-            for name, value in zip(("src", "dst", "src_base", "dst_base"), key[:4], strict=True):
-                props[name] = _i(value)  # type: ignore[arg-type]
-            for name, value in zip(("sizes", "src_strides", "dst_strides"), key[4:], strict=True):
-                props[name] = StringAttr(value)  # type: ignore[arg-type]
-            self.entries.append(sharp_isa.CopyEntryOp(properties=props))
-        return self.copies[key]
+        desc = CopyDesc(self.tensor(pattern.src.data), self.tensor(pattern.dst.data), pattern.src_base.data,
+                        pattern.dst_base.data, pattern.size_list, pattern.src_stride_list,
+                        pattern.dst_stride_list)  # fmt: skip
+        if desc not in self.copies:
+            self.copies[desc] = len(self.copies)
+            self.entries.append(sharp_isa.copy_entry(self.copies[desc], desc))
+        return self.copies[desc]
 
     def param(self, act: ActivationAttr) -> int:
-        clip = act.clip_value
-        key = (act.fn.data, act.alpha.value.data, act.beta.value.data, clip)
-        if key not in self.params:
-            self.params[key] = len(self.params)
-            props: dict[str, Attribute] = {
-                "index": _i(self.params[key]), "fn": StringAttr(act.fn.data),
-                "alpha": StringAttr(repr(act.alpha.value.data)), "beta": StringAttr(repr(act.beta.value.data)),
-            }  # fmt: skip
-            if clip is not None:
-                props["clip"] = StringAttr(repr(clip))
-            self.entries.append(sharp_isa.ParamEntryOp(properties=props))
-        return self.params[key]
+        param = ActParam(act.act_fn, act.alpha.value.data, act.beta.value.data, act.clip_value)
+        if param not in self.params:
+            self.params[param] = len(self.params)
+            self.entries.append(sharp_isa.param_entry(self.params[param], param))
+        return self.params[param]
 
     def operand(self, kind: OperandKind, attr: Attribute) -> int:
         if kind in (OperandKind.VIEW_R, OperandKind.VIEW_W, OperandKind.WVIEW_R, OperandKind.WVIEW_W):
@@ -180,35 +172,26 @@ class ConvertSharpToIsaPass(ModulePass):
                 ttype = item.tensor_type
                 assert isinstance(ttype, TensorType)
                 name = item.onnx_name.data if item.onnx_name is not None else item.sym_name.data
-                props: dict[str, Attribute] = {
-                    "index": _i(len(tables.tensors) - 1), "tensor_name": StringAttr(name),
-                    "kind": StringAttr(item.kind.data), "dtype": StringAttr(DTYPE_NAMES[str(ttype.element_type)]),
-                    "shape": StringAttr("x".join(str(d) for d in ttype.get_shape())),
-                }  # fmt: skip
-                if item.value is not None:
-                    props["value"] = item.value
-                heads.append(sharp_isa.TensorEntryOp(properties=props))
+                tensor = Tensor(name, TensorKind[item.kind.data.upper()], DTYPE_NAMES[str(ttype.element_type)],
+                                tuple(ttype.get_shape()))  # fmt: skip
+                heads.append(sharp_isa.tensor_entry(len(tables.tensors) - 1, tensor, item.value))
             elif isinstance(item, sharp.BufferOp):
                 if item.base is None:
                     raise LoweringError(
                         f"buffer @{item.sym_name.data} has no address; run sharp-allocate first"
                     )
                 tables.regions[item.sym_name.data] = len(tables.regions)
-                heads.append(sharp_isa.RegionEntryOp(properties={
-                    "index": _i(len(tables.regions) - 1), "region_name": StringAttr(item.sym_name.data),
-                    "space": StringAttr(item.space.data), "rows": _i(item.rows.data), "cols": _i(item.cols.data),
-                    "base": _i(item.base.data),
-                }))  # fmt: skip
+                region = Region(item.sym_name.data, Space[item.space.data.upper()], item.rows.data, item.cols.data,
+                                item.base.data)  # fmt: skip
+                heads.append(sharp_isa.region_entry(len(tables.regions) - 1, region))
         for item in op.body.block.ops:
             if not isinstance(item, sharp.LayerOp):
                 continue
             begin = len(code)
             _flatten(list(item.body.block.ops), tables, code)
-            layers.append(sharp_isa.LayerEntryOp(properties={
-                "layer_name": StringAttr(item.sym_name.data), "onnx_node": StringAttr(item.onnx_node.data),
-                "kind": StringAttr(item.kind.data), "pc_begin": _i(begin), "pc_end": _i(len(code)),
-                "tile": StringAttr(f"{item.tile.rows.data}x{item.tile.cols.data}"), "macs": _i(item.macs.data),
-            }))  # fmt: skip
+            info = LayerInfo(item.sym_name.data, item.onnx_node.data, item.kind.data, begin, len(code),
+                             item.tile.shape, item.macs.data)  # fmt: skip
+            layers.append(sharp_isa.layer_entry(info))
         for old in list(op.body.block.ops):
             old.detach()
             old.erase()
