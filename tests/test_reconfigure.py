@@ -17,19 +17,6 @@ shape = st.tuples(st.integers(1, 300), st.integers(1, 300), st.integers(1, 4), s
 layers = st.lists(st.lists(shape, min_size=0, max_size=3), min_size=1, max_size=3)
 
 
-def brute_force(layer_shapes):
-    best = None
-    for tiles in itertools.product(CFG.tile_shapes, repeat=len(layer_shapes)):
-        current, cost = CFG.default_tile, 0
-        for tile, shapes in zip(tiles, layer_shapes, strict=True):
-            if not shapes:
-                continue
-            cost += layer_array_cycles(CFG, tile, shapes) + (CFG.reconfig_cycles if tile != current else 0)
-            current = tile
-        best = cost if best is None else min(best, cost)
-    return best
-
-
 def cost_of(tiles, layer_shapes):
     current, cost = CFG.default_tile, 0
     for tile, shapes in zip(tiles, layer_shapes, strict=True):
@@ -38,6 +25,12 @@ def cost_of(tiles, layer_shapes):
         cost += layer_array_cycles(CFG, tile, shapes) + (CFG.reconfig_cycles if tile != current else 0)
         current = tile
     return cost
+
+
+def brute_force(layer_shapes):
+    return min(
+        cost_of(tiles, layer_shapes) for tiles in itertools.product(CFG.tile_shapes, repeat=len(layer_shapes))
+    )
 
 
 @settings(max_examples=25, deadline=None)
