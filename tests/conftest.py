@@ -203,19 +203,20 @@ def reference_outputs(model: onnx.ModelProto, feeds: Mapping[str, np.ndarray]) -
 
 
 def assert_outputs_close(
-    got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray], rtol: float = RTOL, atol: float = ATOL
-) -> None:
-    """Same output names, shapes and (within rtol/atol) values."""
-    assert sorted(got) == sorted(want), (sorted(got), sorted(want))
+    got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray], what: str = "ref", *, rtol: float = RTOL,
+    atol: float = ATOL,
+) -> None:  # fmt: skip
+    """Same output names, shapes and (within rtol/atol) values; `what` names the reference in messages."""
+    assert sorted(got) == sorted(want), (what, sorted(got), sorted(want))
     for name, expected in want.items():
         actual = np.asarray(got[name])
         expected = np.asarray(expected)
-        assert actual.shape == expected.shape, f"{name}: shape {actual.shape} != {expected.shape}"
+        assert actual.shape == expected.shape, f"{name} vs {what}: shape {actual.shape} != {expected.shape}"
         if not np.allclose(actual, expected, rtol=rtol, atol=atol):
             err = np.abs(actual.astype(np.float64) - expected)
             raise AssertionError(
-                f"{name}: max abs err {err.max():.3g} at {np.unravel_index(err.argmax(), err.shape)} "
-                f"(|ref| max {np.abs(expected).max():.3g}), rtol={rtol} atol={atol}"
+                f"{name} vs {what}: max abs err {err.max():.3g} at {np.unravel_index(err.argmax(), err.shape)} "
+                f"(|{what}| max {np.abs(expected).max():.3g}), rtol={rtol} atol={atol}"
             )
 
 

@@ -16,35 +16,19 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import assert_outputs_close
 
 from sharp_compiler.frontend.onnx_import import FrontendError
 
 DATA = Path(__file__).parent / "data" / "torch"
 MANIFEST = json.loads((DATA / "MANIFEST.json").read_text())
-RTOL, ATOL = 1e-4, 1e-5
-
 # Manifest model + exporter -> the exact start of the FrontendError message after "<file>: ".
 KNOWN_FAILURES: dict[tuple[str, str], str] = {}
-
-
-def assert_outputs_close(got: Mapping[str, np.ndarray], want: Mapping[str, np.ndarray], what: str) -> None:
-    """Same output names, shapes and (within RTOL/ATOL) values."""
-    assert sorted(got) == sorted(want), (what, sorted(got), sorted(want))
-    for name, expected in want.items():
-        actual = np.asarray(got[name])
-        assert actual.shape == expected.shape, f"{name} vs {what}: shape {actual.shape} != {expected.shape}"
-        if not np.allclose(actual, expected, rtol=RTOL, atol=ATOL):
-            err = np.abs(actual.astype(np.float64) - expected)
-            raise AssertionError(
-                f"{name} vs {what}: max abs err {err.max():.3g} at {np.unravel_index(err.argmax(), err.shape)} "
-                f"(|{what}| max {np.abs(expected).max():.3g}), rtol={RTOL} atol={ATOL}"
-            )
 
 
 def _cases() -> list:
