@@ -220,6 +220,24 @@ def assert_outputs_close(
             )
 
 
+HARDWARE_VARIANTS = [{"budget": b} for b in (1024, 4096, 16384, 65536)] + [
+    {"hw": h} for h in ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
+] + [{"hw": "sharp-16k", "reconfigure": "fixed"}]  # fmt: skip
+"""Budgets, presets and the fixed-tile baseline: they change timing, never numbers."""
+
+
+def assert_identical_across_hardware(
+    model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], precision: str
+) -> None:
+    """Every hardware variant gives the same bits; in fp32 they also match onnxruntime."""
+    results = [sharp_outputs(model, feeds, precision=precision, **v) for v in HARDWARE_VARIANTS]
+    for variant, result in zip(HARDWARE_VARIANTS, results, strict=True):
+        for name, value in result.items():
+            assert np.array_equal(value, results[0][name]), (variant, name)
+    if precision == "fp32":
+        assert_outputs_close(results[0], ort_outputs(model, feeds))
+
+
 def check_against_ort(
     model: onnx.ModelProto, feeds: Mapping[str, np.ndarray], **options: Any
 ) -> dict[str, np.ndarray]:

@@ -8,14 +8,13 @@ onnx.reference with the attributes it implements. GRU runs with linear_before_re
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from conftest import (
     ACT_PARAMS,
     STATE_OUTPUTS,
+    assert_identical_across_hardware,
     assert_outputs_close,
     check_against_ort,
-    ort_outputs,
     reference_outputs,
     rnn_model,
     sharp_outputs,
@@ -179,23 +178,13 @@ def test_multilayer_stack(op, lbr, layers, bidirectional, glue, batch):
     check_against_ort(model, feeds)
 
 
-VARIANTS = [{"budget": b} for b in (1024, 4096, 16384, 65536)] + [
-    {"hw": h} for h in ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
-] + [{"hw": "sharp-16k", "reconfigure": "fixed"}]  # fmt: skip
-
-
 @pytest.mark.parametrize("precision", ["fp32", "fp16"])
 @pytest.mark.parametrize(("op", "lbr"), KINDS, ids=KIND_IDS)
 def test_budgets_and_presets_give_identical_numerics(op, lbr, precision):
     """Tile geometry changes time, never numbers: every budget and preset gives the same bits."""
     model, feeds = rnn_model(op, T=4, B=3, I=33, H=17, direction="bidirectional", seq_lens=[4, 1, 3],
                              initial_h=True, linear_before_reset=lbr)  # fmt: skip
-    results = [sharp_outputs(model, feeds, precision=precision, **v) for v in VARIANTS]
-    for variant, result in zip(VARIANTS, results, strict=True):
-        for name, value in result.items():
-            assert np.array_equal(value, results[0][name]), (variant, name)
-    if precision == "fp32":
-        assert_outputs_close(results[0], ort_outputs(model, feeds))
+    assert_identical_across_hardware(model, feeds, precision)
 
 
 @settings(max_examples=15, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
