@@ -55,7 +55,7 @@ def main() -> int:
         for scheme in ("sequential", "dataflow"):
             for chunks in (1, 2, 4, 8):
                 binary = compile_onnx(
-                    model, hw=args.hw, precision=args.precision, scheme=scheme, chunks=chunks
+                    model, hw=args.hw, precision=args.precision, schedule=scheme, chunks=chunks
                 )
                 stats = run(binary.binary, {"X": x}).stats
                 base = base or stats["cycles"]

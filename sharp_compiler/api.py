@@ -85,7 +85,7 @@ def compile_onnx(
     budget: int = 0,
     precision: str = "",
     reconfigure: str = "per-layer",
-    scheme: str = "sequential",
+    schedule: str = "sequential",
     chunks: int = 1,
     input_shapes: dict[str, tuple[int, ...]] | None = None,
     keep_ir: bool = False,
@@ -93,10 +93,10 @@ def compile_onnx(
     """Compile an ONNX model for a SHARP configuration.
 
     `chunks` > 1 cuts each recurrent layer's hidden units into that many blocks so the cell
-    update of one block overlaps the matrix work of the next (with `scheme="dataflow"`).
+    update of one block overlaps the matrix work of the next (with `schedule="dataflow"`).
     """
     options = PipelineOptions(
-        hw=hw, budget=budget, precision=precision, reconfigure=reconfigure, scheme=scheme, chunks=chunks
+        hw=hw, budget=budget, precision=precision, reconfigure=reconfigure, scheme=schedule, chunks=chunks
     )
     module = import_model(path, input_shapes)
     ir: dict[str, str] | None = {} if keep_ir else None

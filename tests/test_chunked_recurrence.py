@@ -44,7 +44,7 @@ def check_all_schemes(
 ) -> None:
     want = oracle(model, feeds)
     for scheme in SCHEMES:
-        got = simulate_binary(compile_model(model, chunks=chunks, scheme=scheme), feeds).outputs
+        got = simulate_binary(compile_model(model, chunks=chunks, schedule=scheme), feeds).outputs
         assert_outputs_close(dict(got), want)
 
 
@@ -109,7 +109,7 @@ def test_blocks_in_the_loop_body(kwargs: dict[str, Any], want: int) -> None:
 def test_chunks_one_is_the_default_lowering() -> None:
     model, _ = rnn_model("LSTM", H=7, direction="bidirectional")
     for scheme in SCHEMES:
-        assert compile_model(model, scheme=scheme) == compile_model(model, scheme=scheme, chunks=1)
+        assert compile_model(model, schedule=scheme) == compile_model(model, schedule=scheme, chunks=1)
 
 
 def test_bad_chunks_rejected() -> None:
@@ -123,7 +123,9 @@ def test_dataflow_blocks_overlap_and_save_cycles() -> None:
     dispatch, so chunks=4 takes strictly fewer cycles than chunks=1 under the dataflow scheme."""
     model, feeds = rnn_model("LSTM", T=20, B=8, I=64, H=256, scale=0.1)
     runs = {
-        chunks: simulate_binary(compile_model(model, hw="sharp-4k", scheme="dataflow", chunks=chunks), feeds)
+        chunks: simulate_binary(
+            compile_model(model, hw="sharp-4k", schedule="dataflow", chunks=chunks), feeds
+        )
         for chunks in (1, 4)
     }
     assert_outputs_close(dict(runs[4].outputs), dict(runs[1].outputs))

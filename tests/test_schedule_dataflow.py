@@ -28,8 +28,8 @@ CASES = {
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_dataflow_matches_sequential_and_is_not_slower(name: str) -> None:
     model, feeds = CASES[name]()
-    sequential = simulate_binary(compile_model(model, scheme="sequential"), feeds)
-    dataflow = simulate_binary(compile_model(model, scheme="dataflow"), feeds)
+    sequential = simulate_binary(compile_model(model, schedule="sequential"), feeds)
+    dataflow = simulate_binary(compile_model(model, schedule="dataflow"), feeds)
     for key, value in sequential.outputs.items():
         np.testing.assert_array_equal(dataflow.outputs[key], value)
     assert_outputs_close(dataflow.outputs, ort_outputs(model, feeds))
@@ -39,6 +39,6 @@ def test_dataflow_matches_sequential_and_is_not_slower(name: str) -> None:
 def test_dataflow_overlaps_units() -> None:
     """Somewhere in a bidirectional LSTM stack two units work at once: fewer cycles than sequential."""
     model, feeds = CASES["lstm-stack-bidir"]()
-    sequential = simulate_binary(compile_model(model, scheme="sequential"), feeds).stats["cycles"]
-    dataflow = simulate_binary(compile_model(model, scheme="dataflow"), feeds).stats["cycles"]
+    sequential = simulate_binary(compile_model(model, schedule="sequential"), feeds).stats["cycles"]
+    dataflow = simulate_binary(compile_model(model, schedule="dataflow"), feeds).stats["cycles"]
     assert dataflow < sequential

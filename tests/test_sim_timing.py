@@ -19,7 +19,8 @@ M, K = 40, 70
 
 
 def dram(cfg: HwConfig, nbytes: int) -> int:
-    return cfg.dram_latency + math.ceil(nbytes / cfg.dram_bytes_per_cycle)
+    """Occupancy of one DMA transfer: the bytes at the bandwidth (the latency comes on top)."""
+    return math.ceil(nbytes / cfg.dram_bytes_per_cycle)
 
 
 def chain_program() -> Program:
@@ -55,53 +56,62 @@ def starts(result: sim.SimResult) -> dict[int, tuple[int, int]]:
     }
 
 
-def test_hand_derived_cycles() -> None:
-    cfg = config()
+def _chain_times(cfg: HwConfig) -> dict[str, int]:
+    """The pipelined schedule of `chain_program`, derived by hand from the config's fields.
+
+    loadw and load issue back to back on the DMA unit (no token between them), each completing
+    dram_latency after its occupancy; the load's token releases the mvm, whose result is complete
+    array_latency after its issue cycles, then act, then the store.
+    """
     tile = cfg.default_tile
     tiles = cfg.macs // (tile[0] * tile[1])
-    # each tile owns whole row blocks and walks their K blocks
-    rounds = math.ceil(math.ceil(M / tile[0]) / tiles)
-    mvm = (
-        rounds * math.ceil(K / tile[1])
-        + cfg.mult_latency
-        + math.ceil(math.log2(tile[1]))
-        + cfg.accumulate_latency
-    )
-    act = math.ceil(M / cfg.act_lanes) + cfg.act_latency
-    loads = dram(cfg, M * K * 4) + dram(cfg, K * 4)
-    total = loads + mvm + act + dram(cfg, M * 4)
+    rounds = math.ceil(math.ceil(M / tile[0]) / tiles)  # each tile owns whole row blocks
+    t: dict[str, int] = {}
+    t["w_occ"], t["x_occ"], t["y_occ"] = dram(cfg, M * K * 4), dram(cfg, K * 4), dram(cfg, M * 4)
+    t["x_end"] = t["w_occ"] + t["x_occ"] + cfg.dram_latency
+    t["mvm_occ"] = rounds * math.ceil(K / tile[1])
+    array_latency = cfg.mult_latency + math.ceil(math.log2(tile[1])) + cfg.accumulate_latency
+    t["mvm_end"] = t["x_end"] + t["mvm_occ"] + array_latency
+    t["act_occ"] = math.ceil(M / cfg.act_lanes)
+    t["act_end"] = t["mvm_end"] + t["act_occ"] + cfg.act_latency
+    t["total"] = t["act_end"] + t["y_occ"] + cfg.dram_latency
+    return t
+
+
+def test_hand_derived_cycles() -> None:
+    cfg = config()
+    t = _chain_times(cfg)
     result = run(chain_program(), trace=True)
     stats = result.stats
-    assert stats["cycles"] == total
-    assert stats["seconds"] == total / cfg.clock_hz
-    assert stats["busy_cycles"] == {"dma": loads + dram(cfg, M * 4), "array": mvm, "act": act,
-                                    "cell": 1 + cfg.cell_latency}  # fmt: skip
-    # tokens delay starts; the vfill pops nothing and starts at 0 although it comes last
+    assert stats["cycles"] == t["total"]
+    assert stats["seconds"] == t["total"] / cfg.clock_hz
+    assert stats["busy_cycles"] == {"dma": t["w_occ"] + t["x_occ"] + t["y_occ"], "array": t["mvm_occ"],
+                                    "act": t["act_occ"], "cell": 1}  # fmt: skip
+    # the load issues while the weights still stream; tokens delay the rest; the vfill pops
+    # nothing and starts at 0 although it comes last (trace slices span the occupancy)
     assert starts(result) == {
-        0: (0, dram(cfg, M * K * 4)), 1: (dram(cfg, M * K * 4), dram(cfg, K * 4)), 2: (loads, mvm),
-        3: (loads + mvm, act), 4: (loads + mvm + act, dram(cfg, M * 4)), 5: (0, 1 + cfg.cell_latency),
+        0: (0, t["w_occ"]), 1: (t["w_occ"], t["x_occ"]), 2: (t["x_end"], t["mvm_occ"]),
+        3: (t["mvm_end"], t["act_occ"]), 4: (t["act_end"], t["y_occ"]), 5: (0, 1),
     }  # fmt: skip
     assert np.allclose(result.outputs["Y"], 1 / (1 + np.exp(-K)))
 
 
 def test_utilisation_slots_are_exact() -> None:
     cfg = config()
+    t = _chain_times(cfg)
     stats = run(chain_program()).stats
     slots = stats["array_slots"]
-    mvm = stats["busy_cycles"]["array"]
-    loads = dram(cfg, M * K * 4) + dram(cfg, K * 4)
     blocks = math.ceil(M / 32) * math.ceil(K / 32)
     tiles = cfg.macs // (32 * 32)
-    issue = math.ceil(math.ceil(M / 32) / tiles) * math.ceil(K / 32)
-    idle = (issue * tiles - blocks) * 32 * 32
+    idle = (t["mvm_occ"] * tiles - blocks) * 32 * 32
     assert slots == {
         "useful": M * K,
         "padding": blocks * 32 * 32 - M * K,
         "idle_tiles": idle,
-        "pipeline_fill": mvm * cfg.macs - blocks * 32 * 32 - idle,
+        "pipeline_fill": 0,  # no array instruction waits for an earlier one's results
         "reconfiguration": 0,
-        "dependency_stall": loads * cfg.macs,
-        "non_matrix": (stats["cycles"] - loads - mvm) * cfg.macs,
+        "dependency_stall": t["x_end"] * cfg.macs,
+        "non_matrix": (stats["cycles"] - t["x_end"] - t["mvm_occ"]) * cfg.macs,
         "total": stats["cycles"] * cfg.macs,
     }
     assert stats["macs"] == M * K and stats["padded_mac_slots"] == slots["padding"]
@@ -114,6 +124,19 @@ def test_utilisation_slots_are_exact() -> None:
     layer = stats["layers"][0]
     assert layer == {"name": "head", "onnx_node": "Gemm_0", "kind": "linear", "cycles": stats["cycles"],
                      "tile": "32x32", "macs": M * K, "mac_utilization": M * K / (stats["cycles"] * cfg.macs)}  # fmt: skip
+
+
+def test_scoreboard_holds_a_reader_of_a_running_writer() -> None:
+    """Two dependent cell ops wait for the first's latency; an independent one issues at once."""
+    cfg = config()
+    pb = ProgramBuilder()
+    va, vb, vc = (pb.view(pb.region(n, 1, 8)) for n in "abc")
+    pb.emit(Opcode.VFILL, va, imm=0)
+    pb.emit(Opcode.VADD, vb, va, va)  # reads a: waits for the vfill to complete
+    pb.emit(Opcode.VFILL, vc, imm=0)  # independent: issues right after the vadd
+    stats = run(pb.build(), trace=True)
+    assert starts(stats) == {0: (0, 1), 1: (1 + cfg.cell_latency, 1), 2: (2 + cfg.cell_latency, 1)}
+    assert stats.stats["cycles"] == 3 + 2 * cfg.cell_latency  # the last vfill retires after the vadd
 
 
 def test_energy_is_the_sum_of_its_table() -> None:
@@ -167,7 +190,10 @@ def test_reconfiguration_changes_mvm_cost() -> None:
         pb.cfgtile(*tile)
         pb.emit(Opcode.MVM, vy, vx, vw)
         stats = run(pb.build()).stats
-        costs[tile] = stats["busy_cycles"]["array"] - config().reconfig_cycles
+        costs[tile] = stats["cycles"] - config().reconfig_cycles  # the mvm alone: issue + array latency
+        assert stats["busy_cycles"]["array"] == config().reconfig_cycles + costs[
+            tile
+        ] - config().array_latency(tile)
         assert stats["reconfigurations"] == 1
         assert stats["array_slots"]["reconfiguration"] == config().reconfig_cycles * config().macs
     cfg = config()
@@ -243,6 +269,21 @@ def test_fast_and_tile_modes_agree_on_mvm_cycles() -> None:
     assert max(e["tid"] for e in dispatches) - trace_module.TILE_TID_BASE < cfg.tiles_for((8, 32))
 
 
+def _executed_nops(program: Program) -> int:
+    """Dynamic count of `nop`s (token-only instructions get no trace slice)."""
+    from sharp_compiler.isa.validate import validate
+    from sharp_compiler.sim.engine import Loop, loop_tree
+
+    def count(tree: list) -> int:
+        return sum(
+            item.trip * count(item.body) if isinstance(item, Loop)
+            else int(program.instructions[item].opcode == Opcode.NOP)
+            for item in tree
+        )  # fmt: skip
+
+    return count(loop_tree(program, validate(program)))
+
+
 def test_trace_is_chrome_json_with_one_track_per_unit() -> None:
     case = LstmCase(seq=4, batch=1, inputs=3, hidden=4)
     result = sim.simulate(lstm_program(case), {"X": case.x()}, trace=True)
@@ -251,14 +292,17 @@ def test_trace_is_chrome_json_with_one_track_per_unit() -> None:
     names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
     assert names == {int(u): u.name for u in (Unit.DMA, Unit.ARRAY, Unit.ACT, Unit.CELL)}
     spans = [e for e in events if e["ph"] == "X"]
-    assert len(spans) == result.stats["instructions"]
+    assert len(spans) == result.stats["instructions"] - _executed_nops(lstm_program(case))
+    assert all(e["dur"] > 0 for e in spans)
     assert {e["tid"] for e in spans} == set(names)
     assert all({"pc", "layer", "iteration"} <= set(e["args"]) and e["dur"] >= 0 for e in spans)
     assert {e["args"]["layer"] for e in spans} == {"lstm_0"}
     assert max(e["args"]["iteration"] for e in spans) == case.seq - 1
     clock = config().clock_hz
     last = max(spans, key=lambda e: e["ts"] + e["dur"])
-    assert last["ts"] + last["dur"] == pytest.approx(result.stats["cycles"] / clock * 1e6)
+    assert last["name"] == "store"  # the run ends when the last store completes, dram_latency after its slice
+    ends = (result.stats["cycles"] - config().dram_latency) / clock * 1e6
+    assert last["ts"] + last["dur"] == pytest.approx(ends)
 
 
 def test_trace_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -267,7 +311,7 @@ def test_trace_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     result = sim.simulate(lstm_program(case), {"X": case.x()}, trace=True)
     events = result.trace or []
     assert len([e for e in events if e["ph"] == "X"]) == 10
-    assert result.trace_dropped == result.stats["instructions"] - 10
+    assert result.trace_dropped == result.stats["instructions"] - _executed_nops(lstm_program(case)) - 10
     assert events[-1]["ph"] == "i" and "truncated" in events[-1]["name"]
 
 
@@ -293,9 +337,8 @@ def test_durations_of_the_other_instruction_classes() -> None:
     assert durations == {
         0: dram(cfg, 30 * 4),
         1: dram(cfg, 4 * 3 * 2),
-        2: 1 + math.ceil(100 * 4 / cfg.onchip_bytes_per_cycle),
-        3: math.ceil(200 / cfg.act_lanes) + cfg.act_latency,
-        4: 0,
-    }
+        2: math.ceil(100 * 4 / cfg.onchip_bytes_per_cycle),
+        3: math.ceil(200 / cfg.act_lanes),
+    }  # trace slices span the occupancy; the nop occupies nothing and has no slice
     assert result.stats["memory"]["dram_read_bytes"] == 30 * 4 + 4 * 3 * 2
     assert result.stats["memory"]["dram_write_bytes"] == 30 * 4

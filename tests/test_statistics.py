@@ -103,9 +103,11 @@ def test_cycles_at_least_macs_over_budget(budget):
 # --------------------------------------------------------------------------- cycles by hand
 #
 # The sequential schedule (sharp-schedule scheme=sequential) makes every instruction wait for
-# the one before it in dynamic order, so the cycle count is the sum of the durations of the
-# executed instructions. The durations (hw/cost_model.py, restated):
-#   DMA load/store/loadw of n bytes : dram_latency + ceil(n / dram_bytes_per_cycle)
+# the one before it in dynamic order when their units differ (a token from its completion);
+# consecutive instructions of one unit that do not read each other's results pipeline: the
+# next issues when the previous one's occupancy ends. Costs (hw/cost_model.py, restated) are
+# occupancy + latency:
+#   DMA load/store/loadw of n bytes : ceil(n / dram_bytes_per_cycle) + dram_latency
 #   MVM [M x K] weights, n vectors  : ceil(ceil(M/rows) / tiles) * ceil(K/cols) * n
 #                                     + mult_latency + max(1, ceil(log2 cols)) + accumulate_latency
 #                                     with tiles = macs // (rows * cols)
@@ -117,6 +119,8 @@ def test_cycles_at_least_macs_over_budget(budget):
 # (the input projection of all T*B rows in one MVM), runs, in order:
 #   loadw W, loadw R, load X, [cfgtile], mvm xproj = X W^T, vfill h = 0, nop,
 #   T x (nop, mvm acc = h R^T, vadd acc += xproj[t], act h = tanh(acc), nop), store Y_h
+# The three DMA transfers of the prologue stream back to back; everything after waits for
+# its predecessor's completion.
 
 
 def hand_cycles(cfg, tile: tuple[int, int], T: int, B: int, I: int, H: int) -> tuple[int, int]:  # noqa: E741
@@ -124,7 +128,7 @@ def hand_cycles(cfg, tile: tuple[int, int], T: int, B: int, I: int, H: int) -> t
     rows, cols = tile
 
     def dma(nbytes: int) -> int:
-        return cfg.dram_latency + math.ceil(nbytes / cfg.dram_bytes_per_cycle)
+        return math.ceil(nbytes / cfg.dram_bytes_per_cycle)  # occupancy; + dram_latency to complete
 
     def mvm(m: int, k: int, n: int) -> int:
         tiles = cfg.macs // (rows * cols)
@@ -141,35 +145,36 @@ def hand_cycles(cfg, tile: tuple[int, int], T: int, B: int, I: int, H: int) -> t
     reconfigure = tuple(tile) != tuple(cfg.default_tile)
     prologue = (
         dma(H * I * fp32)  # loadw W [H, I]
-        + dma(H * H * fp32)  # loadw R [H, H]
+        + dma(H * H * fp32)  # loadw R [H, H], issued as W's bytes finish
         + dma(T * B * I * fp32)  # load X, all steps
+        + cfg.dram_latency  # X complete
         + (cfg.reconfig_cycles if reconfigure else 0)  # cfgtile
         + mvm(H, I, T * B)  # xproj = X W^T
         + cell(B * H)  # h = 0
     )
     step = mvm(H, H, B) + cell(B * H) + act(B * H)
-    epilogue = dma(B * H * fp32)  # store Y_h
+    epilogue = dma(B * H * fp32) + cfg.dram_latency  # store Y_h
     instructions = 6 + (1 if reconfigure else 0) + 5 * T + 1
     return prologue + T * step + epilogue, instructions
 
 
 def test_cycles_of_a_tiny_rnn_pinned_by_hand():
-    """T=2, B=1, I=3, H=4 on sharp-4k (fp32), every duration written out.
+    """T=2, B=1, I=3, H=4 on sharp-4k (fp32), every cost written out.
 
     sharp-4k: dram_latency 100, dram_bytes_per_cycle 64, macs 4096, tile 32x32 (the default:
     the reconfigure pass keeps it, one block per matrix), mult_latency 3, accumulate_latency 1,
     cell_lanes 64, cell_latency 3, act_lanes 64, act_latency 4.
-      loadw W  4x3 fp32 = 48 B   : 100 + ceil(48/64)  = 101
-      loadw R  4x4 fp32 = 64 B   : 100 + ceil(64/64)  = 101
-      load X   2x1x3 fp32 = 24 B : 100 + ceil(24/64)  = 101
+      loadw W  4x3 fp32 = 48 B   : ceil(48/64) = 1 cycle of DMA, then
+      loadw R  4x4 fp32 = 64 B   : ceil(64/64) = 1, then
+      load X   2x1x3 fp32 = 24 B : ceil(24/64) = 1, complete 100 later      -> 103
       mvm xproj M=4 K=3 n=2      : tiles 4096/1024 = 4, ceil(ceil(4/32)/4) = 1 round,
                                    ceil(3/32) = 1 K block, x 2 vectors = 2;
                                    + fill 3 + log2(32)=5 + 1 = 9           -> 11
       vfill h (4 elements)       : ceil(4/64) + 3     = 4
       per step (x2): mvm M=4 K=4 n=1 = 1 + 9 = 10; vadd 4 el = 1 + 3 = 4;
                      act 4 el = 1 + 4 = 5                                    -> 19 x 2 = 38
-      store Y_h 1x1x4 fp32 = 16 B : 100 + ceil(16/64) = 101
-      total = 101 + 101 + 101 + 11 + 4 + 38 + 101 = 457
+      store Y_h 1x1x4 fp32 = 16 B : ceil(16/64) + 100 = 101
+      total = 103 + 11 + 4 + 38 + 101 = 257
     """
     cfg = load_config("sharp-4k")
     assert (cfg.dram_latency, cfg.dram_bytes_per_cycle, cfg.macs, cfg.default_tile) == (
@@ -181,13 +186,13 @@ def test_cycles_of_a_tiny_rnn_pinned_by_hand():
     assert (cfg.mult_latency, cfg.accumulate_latency, cfg.cell_lanes, cfg.cell_latency, cfg.act_lanes,
             cfg.act_latency) == (3, 1, 64, 3, 64, 4)  # fmt: skip
     model, feeds = rnn_model("RNN", T=2, B=1, I=3, H=4, bias=False, outputs=["Y_h"])
-    stats = run_stats(model, feeds, hw="sharp-4k")
+    stats = run_stats(model, feeds, hw="sharp-4k", schedule="sequential")
     assert stats["layers"][0]["tile"] == "32x32"
     assert stats["reconfigurations"] == 0
     assert stats["instructions"] == 17  # 6 prologue + 2 x 5 in the loop + 1 store
-    assert stats["cycles"] == 101 + 101 + 101 + 11 + 4 + 2 * (10 + 4 + 5) + 101 == 457
-    assert stats["busy_cycles"]["dma"] == 4 * 101
-    assert stats["busy_cycles"]["array"] == 11 + 2 * 10
+    assert stats["cycles"] == 103 + 11 + 4 + 2 * (10 + 4 + 5) + 101 == 257
+    assert stats["busy_cycles"]["dma"] == 4 * 1
+    assert stats["busy_cycles"]["array"] == 2 + 2 * 1
 
 
 @pytest.mark.parametrize(

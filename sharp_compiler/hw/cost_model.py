@@ -14,6 +14,13 @@ reduction across tiles::
     row_blocks = ceil(M/rows), k_blocks = ceil(K/cols)
     cycles     = ceil(row_blocks / tiles) * k_blocks * n_vectors + array_latency
 
+Units are pipelined: an instruction *occupies* its unit for its throughput
+cycles (`occupancy`: blocks issued, elements / lanes, bytes / bandwidth) and
+*completes* its fixed `latency` later (array fill, activation and cell
+pipelines, DRAM latency); the next instruction may issue as soon as the
+occupancy is over. `Cost(occupancy, latency)` is what every function below
+describes; `cycles` (occupancy + latency) is the time of one instruction alone.
+
 Two kinds of waste follow, and they are what reconfiguration trades: padding
 (a hidden size that is not a multiple of the tile leaves multipliers of the
 partial blocks idle) and idle tiles (fewer row blocks than tiles, or a last
@@ -23,8 +30,20 @@ round that does not fill them: small layers on big arrays).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 from sharp_compiler.hw.config import HwConfig, TileShape
+
+
+class Cost(NamedTuple):
+    """One instruction's cost: cycles it occupies its unit, then cycles until its results are complete."""
+
+    occupancy: int
+    latency: int
+
+    @property
+    def cycles(self) -> int:
+        return self.occupancy + self.latency
 
 
 def mvm_blocks(tile: TileShape, m: int, k: int) -> int:
@@ -55,21 +74,47 @@ def mvm_idle_tile_slots(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vector
     return (total_tile_cycles - busy_tile_cycles) * tile[0] * tile[1]
 
 
+def mvm_cost(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> Cost:
+    return Cost(max(1, mvm_issue_cycles(cfg, tile, m, k, n_vectors)), cfg.array_latency(tile))
+
+
+def act_cost(cfg: HwConfig, elements: int) -> Cost:
+    return Cost(max(1, math.ceil(elements / cfg.act_lanes)), cfg.act_latency)
+
+
+def cell_cost(cfg: HwConfig, elements: int) -> Cost:
+    return Cost(max(1, math.ceil(elements / cfg.cell_lanes)), cfg.cell_latency)
+
+
+def dram_cost(cfg: HwConfig, nbytes: int) -> Cost:
+    """One DMA transfer to or from DRAM: the bytes stream at the bandwidth, the first after the latency."""
+    return Cost(max(1, math.ceil(nbytes / cfg.dram_bytes_per_cycle)), cfg.dram_latency)
+
+
+def onchip_move_cost(cfg: HwConfig, nbytes: int) -> Cost:
+    return Cost(max(1, math.ceil(nbytes / cfg.onchip_bytes_per_cycle)), 1)
+
+
+def reconfig_cost(cfg: HwConfig) -> Cost:
+    """Re-wiring the array: it is drained first (the simulator waits for every array instruction)."""
+    return Cost(cfg.reconfig_cycles, 0)
+
+
 def act_cycles(cfg: HwConfig, elements: int) -> int:
-    return math.ceil(elements / cfg.act_lanes) + cfg.act_latency
+    return act_cost(cfg, elements).cycles
 
 
 def cell_cycles(cfg: HwConfig, elements: int) -> int:
-    return math.ceil(elements / cfg.cell_lanes) + cfg.cell_latency
+    return cell_cost(cfg, elements).cycles
 
 
 def dram_cycles(cfg: HwConfig, nbytes: int) -> int:
-    """One DMA transfer to or from DRAM."""
-    return cfg.dram_latency + math.ceil(nbytes / cfg.dram_bytes_per_cycle)
+    """One DMA transfer to or from DRAM, alone."""
+    return dram_cost(cfg, nbytes).cycles
 
 
 def onchip_move_cycles(cfg: HwConfig, nbytes: int) -> int:
-    return 1 + math.ceil(nbytes / cfg.onchip_bytes_per_cycle)
+    return onchip_move_cost(cfg, nbytes).cycles
 
 
 def reconfig_cycles(cfg: HwConfig) -> int:

@@ -23,7 +23,7 @@ from sharp_compiler.sim.hazards import HazardChecker
 from sharp_compiler.sim.kernels import Kernel, build_kernels, check_sequence_lengths
 from sharp_compiler.sim.memory import allocate
 from sharp_compiler.sim.stats import build_stats
-from sharp_compiler.sim.timing import Timing
+from sharp_compiler.sim.timing import Timing, scoreboard_windows
 from sharp_compiler.sim.trace import TraceRecorder
 
 MAX_DYNAMIC_INSTRUCTIONS = 50_000_000
@@ -94,7 +94,8 @@ def run(
     layers = _layer_of_pc(program)
     recorder = TraceRecorder(cfg.clock_hz, layers, trace_module.MAX_TRACE_EVENTS) if trace else None
     hazards = HazardChecker(program, facts) if check_hazards else None
-    clock = Timing(cfg, facts, tile_mode=timing == "tile", trace=recorder, hazards=hazards)
+    windows = scoreboard_windows(program, facts)
+    clock = Timing(cfg, facts, windows=windows, tile_mode=timing == "tile", trace=recorder, hazards=hazards)
     with np.errstate(all="ignore"):  # inf/nan in the data are results, not warnings
         kernels = build_kernels(program, info, memory)
         _execute(tree, 0, kernels, clock.step)

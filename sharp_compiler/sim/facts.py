@@ -36,7 +36,7 @@ class Facts:
     unit: Unit
     pops: tuple[int, ...]  # source units of the queues it pops
     pushes: tuple[int, ...]  # destination units of the queues it pushes
-    cycles: int  # duration; for MVM, see `mvm`
+    cost: cost_model.Cost  # occupancy + latency; for MVM, see `mvm` (the tile decides)
     mvm: tuple[int, int, int] | None  # (M, K, n) of an MVM
     traffic: Traffic
     act_ops: int
@@ -44,6 +44,13 @@ class Facts:
     reads: tuple[int, ...]  # view indices read
     writes: tuple[int, ...]  # view indices written
     tile: TileShape | None = None  # the geometry a CFGTILE configures
+    dram_reads: tuple[int, ...] = ()  # DRAM tensors read (DMA instructions)
+    dram_writes: tuple[int, ...] = ()  # DRAM tensors written
+
+    @property
+    def cycles(self) -> int:
+        """Occupancy plus latency: the duration of the instruction alone."""
+        return self.cost.cycles
 
 
 def _mask_units(mask: int) -> tuple[int, ...]:
@@ -77,34 +84,43 @@ def _facts(p: Program, cfg: HwConfig, ins: Instruction) -> Facts:
 
     wbytes = cfg.weight_bytes_per_element(p.precision)
     read_bytes = sum(elements(v) for v in reads) * WORD
-    cycles, mvm, act_ops, cell_ops = 0, None, 0, 0
+    cost, mvm, act_ops, cell_ops = cost_model.Cost(0, 0), None, 0, 0
     tile: TileShape | None = None
     traffic = Traffic()
+    dram_reads: tuple[int, ...] = ()
+    dram_writes: tuple[int, ...] = ()
     if op == Opcode.NOP:
         pass
     elif op in (Opcode.LOAD, Opcode.STORE):
         dma = ins.b if op == Opcode.LOAD else ins.a
         nbytes = dma_bytes(dma)
-        cycles = cost_model.dram_cycles(cfg, nbytes)
+        cost = cost_model.dram_cost(cfg, nbytes)
+        d = p.dmas[dma]
+        lens = (d.lens,) if d.lens >= 0 else ()
         if op == Opcode.LOAD:
             traffic = Traffic(dram_read=nbytes, vector_write=elements(ins.a) * WORD)
+            dram_reads = (d.tensor, *lens)
         else:
             traffic = Traffic(dram_write=nbytes, vector_read=read_bytes)
+            dram_reads, dram_writes = lens, (d.tensor,)
     elif op == Opcode.LOADW:
         nbytes = elements(ins.a) * wbytes
-        cycles = cost_model.dram_cycles(cfg, nbytes)
+        cost = cost_model.dram_cost(cfg, nbytes)
         traffic = Traffic(dram_read=nbytes, weight_write=nbytes)
+        dram_reads = (p.dmas[ins.b].tensor,)
     elif op == Opcode.GATHER:
         nbytes = dma_bytes(ins.c, elements(ins.a))
-        cycles = cost_model.dram_cycles(cfg, nbytes)
+        cost = cost_model.dram_cost(cfg, nbytes)
         traffic = Traffic(dram_read=nbytes, vector_read=read_bytes, vector_write=elements(ins.a) * WORD)
+        dram_reads = (p.dmas[ins.c].tensor,)
     elif op == Opcode.DCOPY:
         c = p.copies[ins.a]
         nbytes = c.sizes[0] * c.sizes[1] * c.sizes[2] * c.sizes[3] * DTYPE_SIZES[p.tensors[c.src].dtype]
-        cycles = cost_model.dram_cycles(cfg, nbytes)
+        cost = cost_model.dram_cost(cfg, nbytes)
         traffic = Traffic(dram_read=nbytes, dram_write=nbytes)
+        dram_reads, dram_writes = (c.src,), (c.dst,)
     elif op == Opcode.MOVE:
-        cycles = cost_model.onchip_move_cycles(cfg, elements(ins.a) * WORD)
+        cost = cost_model.onchip_move_cost(cfg, elements(ins.a) * WORD)
         traffic = Traffic(vector_read=read_bytes, vector_write=elements(ins.a) * WORD)
     elif op == Opcode.MVM:
         dst, src = p.views[ins.a], p.views[ins.b]
@@ -115,15 +131,15 @@ def _facts(p: Program, cfg: HwConfig, ins: Instruction) -> Facts:
             vector_read=n * k * WORD + acc, vector_write=n * m * WORD, weight_read=m * k * n * wbytes
         )
     elif op == Opcode.CFGTILE:
-        cycles = cost_model.reconfig_cycles(cfg)
+        cost = cost_model.reconfig_cost(cfg)
         tile = (ins.imm >> 16, ins.imm & 0xFFFF)
     elif unit == Unit.ACT:
         act_ops = elements(ins.a)
-        cycles = cost_model.act_cycles(cfg, act_ops)
+        cost = cost_model.act_cost(cfg, act_ops)
         traffic = Traffic(vector_read=read_bytes, vector_write=act_ops * WORD)
     elif unit == Unit.CELL:
         cell_ops = elements(ins.a)
-        cycles = cost_model.cell_cycles(cfg, cell_ops)
+        cost = cost_model.cell_cost(cfg, cell_ops)
         traffic = Traffic(vector_read=read_bytes, vector_write=cell_ops * WORD)
-    return Facts(op, unit, _mask_units(ins.pop), _mask_units(ins.push), cycles, mvm, traffic,
-                 act_ops, cell_ops, reads, writes, tile)  # fmt: skip
+    return Facts(op, unit, _mask_units(ins.pop), _mask_units(ins.push), cost, mvm, traffic,
+                 act_ops, cell_ops, reads, writes, tile, dram_reads, dram_writes)  # fmt: skip

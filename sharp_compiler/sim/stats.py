@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from sharp_compiler.hw import bound as bounds
 from sharp_compiler.hw.config import HwConfig
-from sharp_compiler.isa.program import Program
-from sharp_compiler.isa.spec import TOKEN_UNITS, Unit
+from sharp_compiler.isa.program import DTYPE_SIZES, LayerInfo, Program, TensorKind
+from sharp_compiler.isa.spec import TOKEN_UNITS, Opcode, Unit
 from sharp_compiler.sim.facts import Facts
 from sharp_compiler.sim.timing import Timing
 
@@ -53,7 +55,7 @@ def build_stats(
     energy_joules = sum(energy.values())
     slots = dict(timing.slots)
     total_slots = cycles * cfg.macs
-    slots["non_matrix"] = (cycles - timing.free[Unit.ARRAY]) * cfg.macs
+    slots["non_matrix"] = (cycles - timing.free[Unit.ARRAY]) * cfg.macs  # after the array's last issue
     slots["total"] = total_slots
     breakdown = {key: _ratio(value, total_slots) for key, value in slots.items() if key != "total"}
     if not total_slots:
@@ -78,8 +80,67 @@ def build_stats(
         "energy_breakdown": energy,
         "gflops_per_watt": _ratio(2 * macs, energy_joules) / 1e9,
         "reconfigurations": timing.reconfigurations,
+        "bound": bounds.bound(cfg, _program_work(program, cfg, facts, timing), cycles),
         "layers": _layers(program, cfg, facts, timing),
     }
+
+
+RECURRENT_KINDS = ("lstm", "gru", "rnn")
+
+
+def _loaded_weight_bytes(program: Program, cfg: HwConfig, pcs: range) -> int:
+    """Bytes of the distinct constant tensors `loadw` reads in a pc range, at the weight precision."""
+    tensors = {program.dmas[program.instructions[pc].b].tensor for pc in pcs
+               if program.instructions[pc].opcode == Opcode.LOADW}  # fmt: skip
+    per = cfg.weight_bytes_per_element(program.precision)
+    return sum(math.prod(program.tensors[t].shape) * per for t in tensors)
+
+
+def _steps(program: Program, pcs: range) -> int:
+    trips = [program.instructions[pc].imm for pc in pcs if program.instructions[pc].opcode == Opcode.LOOP]
+    return max(trips, default=0)
+
+
+def _layer_work(
+    program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing, layer: LayerInfo
+) -> bounds.Work:
+    pcs = range(layer.pc_begin, layer.pc_end)
+    count = timing.count
+    kind = layer.kind if layer.kind in RECURRENT_KINDS else ""
+    weights = _loaded_weight_bytes(program, cfg, pcs)
+    return bounds.Work(
+        macs=sum(count[pc] * math.prod(facts[pc].mvm or (0,)) for pc in pcs),
+        act_elements=sum(count[pc] * facts[pc].act_ops for pc in pcs),
+        cell_elements=sum(count[pc] * facts[pc].cell_ops for pc in pcs),
+        cold_bytes=weights,
+        recurrent_kind=kind,
+        steps=_steps(program, pcs) if kind else 0,
+        depth=1,
+        startup_bytes=weights if kind else 0,
+    )
+
+
+def _program_work(program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing) -> bounds.Work:
+    """The whole run: stacked recurrent nodes (distinct ONNX nodes, in order) form the wavefront."""
+    everything = range(len(program.instructions))
+    io = sum(math.prod(t.shape) * DTYPE_SIZES[t.dtype] for t in program.tensors
+             if t.kind in (TensorKind.INPUT, TensorKind.OUTPUT))  # fmt: skip
+    recurrent = [layer for layer in program.layers if layer.kind in RECURRENT_KINDS]
+    nodes = list(dict.fromkeys(layer.onnx_node for layer in recurrent))
+    first = [layer for layer in recurrent if nodes and layer.onnx_node == nodes[0]]
+    steps = max((_steps(program, range(la.pc_begin, la.pc_end)) for la in first), default=0)
+    kinds = {layer.kind for layer in recurrent}
+    chains = {k: bounds.step_chain(cfg, k) for k in kinds}
+    return bounds.Work(
+        macs=timing.slots["useful"],
+        act_elements=sum(n * f.act_ops for n, f in zip(timing.count, facts, strict=True)),
+        cell_elements=sum(n * f.cell_ops for n, f in zip(timing.count, facts, strict=True)),
+        cold_bytes=_loaded_weight_bytes(program, cfg, everything) + io,
+        recurrent_kind=min(chains, key=lambda k: (chains[k], k)) if chains else "",
+        steps=steps,
+        depth=len(nodes),
+        startup_bytes=sum(_loaded_weight_bytes(program, cfg, range(la.pc_begin, la.pc_end)) for la in first),
+    )
 
 
 def _layers(program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing) -> list[dict[str, Any]]:
@@ -106,5 +167,6 @@ def _layers(program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing)
             "tile": f"{rows}x{cols}",
             "macs": macs,
             "mac_utilization": _ratio(macs, cycles * cfg.macs),
+            "bound": bounds.bound(cfg, _layer_work(program, cfg, facts, timing, layer), cycles),
         })  # fmt: skip
     return out

@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise ToolError(f"{args.output}: cannot write (no directory {output_dir})")
         result = compile_onnx(
             args.model, hw=args.hw, budget=args.budget or 0, precision=args.precision, reconfigure=args.reconfigure,
-            scheme=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
+            schedule=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
         )  # fmt: skip
         if args.emit_ir:
             out = Path(args.emit_ir)

@@ -1,20 +1,39 @@
-"""Dependency tokens from data dependences: the `dataflow` scheme of `sharp-schedule`.
+"""Dependency tokens from data dependences, across loop iterations: the engine of the pipelined schemes.
 
-The program is cut into segments: the straight-line code between loops, and
-each loop body (one iteration). A segment is bracketed by two DMA syncs, a
-*fork* that every unit's first instruction in the segment waits for and a
-*join* that waits for every unit's last instruction, so no token crosses a
-segment boundary and every iteration of a loop pops and pushes the same
-queues. Inside a segment an instruction waits only for the latest instruction
-of each other unit that it truly depends on: it reads what that one writes
-(RAW), or writes what it reads or writes (WAR, WAW), judged on the buffer
-windows (rows and columns) and DRAM tensors each instruction touches; a
-window that moves with the loop index is compared by rows only with windows
-moving by the same step (in one iteration both are shifted alike), and
-conservatively (any row) with the others. Units
-are in order, so a dependence already implied by the waits kept so far (on any
-queue, transitively) is dropped; this also keeps every queue's pushes and pops
-paired in FIFO order.
+The program is a sequence of *pieces*: straight-line segments (code between
+loops, across layer boundaries) and time loops. Consecutive pieces are
+separated by a **barrier** (every unit's work before it completes before any
+unit's work after it), built from `sharp.sync` ops outside the loops, so no
+token crosses a piece boundary.
+
+Inside a piece an instruction waits only for the latest instruction of each
+other unit that it truly depends on: it reads what that one writes (RAW), or
+writes what it reads or writes (WAR, WAW), judged on the buffer windows (rows
+and columns) and DRAM tensors each instruction touches. Units are in order, so
+a dependence already implied by the waits kept so far (on any queue,
+transitively) is dropped; this keeps every queue's pushes and pops paired in
+FIFO order. Same-unit dependences need no token (in-order issue and the
+scoreboard of the machine model).
+
+In a loop body, dependences also reach back into the **previous iteration**
+(a window that moves by `by` rows per iteration is compared at the two
+iterations' positions, at every distance the trip count allows; windows moving
+by different steps conservatively). Such a *loop-carried* token is pushed in
+iteration i and popped in i+1: before the loop, `sync` ops on the producing
+unit *prime* each carried queue (iteration 0's pops find a token), and after
+it `sync` ops on the consuming unit *drain* the last iteration's tokens, so
+the code is the same every iteration and independent of the trip count.
+A queue whose carried producers do not all follow its same-iteration
+producers in body order (FIFO pairing would break) carries one token from a
+`sync` at the end of the producer's body instead.
+
+With `cross_step=False` (hardware without cross-step overlap, E-PUR-like) a
+loop body starts with a barrier instead and keeps only same-iteration tokens.
+
+    sharp.time_loop 150 {
+      sharp.dispatch <@acc[0:1, 0:64]>, <@h[0:1 by 1, 0:16]>, ... tokens <pop [cell], push [cell]>
+      ...                                           // pops h block 0 of the previous step
+    }
 """
 
 from __future__ import annotations
@@ -22,7 +41,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from xdsl.ir import Attribute, Block
+from xdsl.ir import Attribute, Block, Operation
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import CopyAttr, DramWindowAttr, WindowAttr
@@ -82,90 +101,219 @@ def accesses(op: sharp.InstructionOp) -> list[Access]:
     return found
 
 
-def segments(block: Block) -> list[list[sharp.InstructionOp]]:
-    """The straight-line runs between loops, and each loop body, in program order."""
-    runs: list[list[sharp.InstructionOp]] = [[]]
+Pos = int  # dynamic position: index in the body, minus N per iteration back
+UNITS = (Unit.DMA, Unit.ARRAY, Unit.ACT, Unit.CELL)
 
-    def walk(inner: Block, in_loop: bool) -> None:
+
+@dataclass
+class _Piece:
+    ops: list[sharp.InstructionOp]
+    loop: sharp.TimeLoopOp | None = None
+
+
+def pieces(block: Block) -> list[_Piece]:
+    """Straight-line segments and loop bodies, in program order (layers do not cut segments)."""
+    found: list[_Piece] = [_Piece([])]
+
+    def walk(inner: Block) -> None:
         for op in inner.ops:
             if isinstance(op, sharp.TimeLoopOp):
-                if in_loop:
+                body = [o for o in op.body.block.ops if isinstance(o, sharp.InstructionOp)]
+                if any(isinstance(o, sharp.TimeLoopOp) for o in op.body.block.ops):
                     raise LoweringError("the dataflow scheme handles one level of time loops")
-                runs.append([])
-                walk(op.body.block, True)
-                runs.append([])
+                found.append(_Piece(body, op))
+                found.append(_Piece([]))
             elif isinstance(op, sharp.LayerOp):
-                walk(op.body.block, in_loop)
+                walk(op.body.block)
             elif isinstance(op, sharp.InstructionOp):
-                runs[-1].append(op)
+                found[-1].ops.append(op)
 
-    walk(block, False)
-    return [run for run in runs if run]
-
-
-def _bracket(run: list[sharp.InstructionOp]) -> list[sharp.InstructionOp]:
-    """Insert the fork before and the join after a segment; returns the bracketed list."""
-    fork, join = sharp.SyncOp(Unit.DMA), sharp.SyncOp(Unit.DMA)
-    first, last = run[0], run[-1]
-    first_block, last_block = first.parent_block(), last.parent_block()
-    assert first_block is not None and last_block is not None
-    first_block.insert_op_before(fork, first)
-    last_block.insert_op_after(join, last)
-    return [fork, *run, join]
+    walk(block)
+    return [p for p in found if p.ops]
 
 
-def _dependences(seq: list[sharp.InstructionOp]) -> list[dict[Unit, int]]:
-    """Per instruction: for each other unit, the index of the latest instruction it waits for."""
+def _carried(c: Access, p: Access, trips: int) -> bool:
+    """Does access c at iteration i conflict with access p at some iteration i - d, 1 <= d < trips?"""
+    if c.resource != p.resource or not (c.write or p.write) or trips < 2:
+        return False
+    a, b = p.rect, c.rect
+    if not (a[2] < b[3] and b[2] < a[3]):
+        return False
+    if c.row_step != p.row_step:
+        return True
+    s = p.row_step
+    if s == 0:
+        return a[0] < b[1] and b[0] < a[1]
+    # rows of p shifted back by d*s overlap rows of c: a0 - d s < b1 and b0 < a1 - d s
+    lo, hi = (a[0] - b[1]) / s, (a[1] - b[0]) / s
+    if s < 0:
+        lo, hi = hi, lo
+    first = max(1, math.floor(lo) + 1)
+    last = min(trips - 1, math.ceil(hi) - 1)
+    return first <= last
+
+
+def _waits(seq: list[sharp.InstructionOp], trips: int) -> list[dict[Unit, Pos]]:
+    """Per instruction, per other unit: the latest position it depends on (same or previous iteration)."""
+    n = len(seq)
     found = [accesses(op) for op in seq]
-    deps: list[dict[Unit, int]] = [{} for _ in seq]
-    first_of: dict[Unit, int] = {}
-    last_of: dict[Unit, int] = {}
-    for c in range(1, len(seq) - 1):
+    deps: list[dict[Unit, Pos]] = [{} for _ in seq]
+    for c in range(n):
         unit = seq[c].unit
-        first_of.setdefault(unit, c)
-        last_of[unit] = c
         for p in range(c - 1, -1, -1):
             producer = seq[p].unit
             if producer == unit or producer in deps[c]:
                 continue
-            if any(a.conflicts(b) for a in found[c] for b in found[p]):
+            if any(x.conflicts(y) for x in found[c] for y in found[p]):
                 deps[c][producer] = p
-    for unit, c in first_of.items():
-        if unit != Unit.DMA:
-            deps[c].setdefault(Unit.DMA, 0)  # waits for the fork (or something later on DMA)
-    join = len(seq) - 1
-    deps[join] = {unit: c for unit, c in last_of.items() if unit != Unit.DMA}
+        if trips < 2:
+            continue
+        for p in range(n - 1, -1, -1):
+            producer = seq[p].unit
+            if producer == unit or producer in deps[c]:
+                continue
+            if any(_carried(x, y, trips) for x in found[c] for y in found[p]):
+                deps[c][producer] = p - n
     return deps
 
 
-def assign_dataflow_tokens(block: Block) -> dict[sharp.InstructionOp, list[int]]:
-    """Bracket every segment and return each instruction's [pop, push] masks.
+@dataclass
+class TokenPlan:
+    """Masks per instruction and the sync ops to insert: (anchor op, before?, unit, pop, push)."""
 
-    A wait is kept only when nothing already kept guarantees it: `known[c][u]` is the latest
-    instruction of unit u that has finished before c starts (through its own unit's earlier
-    instructions and the waits they and c keep), so the result is a transitive reduction.
+    masks: dict[sharp.InstructionOp, list[int]]
+    syncs: list[tuple[Operation, bool, Unit, int, int]]
+
+
+def _reduce(seq: list[sharp.InstructionOp], deps: list[dict[Unit, Pos]],
+            masks: dict[sharp.InstructionOp, list[int]]) -> dict[tuple[Unit, Unit], list[int]]:  # fmt: skip
+    """Keep the waits nothing already guarantees; set masks; returns each queue's carried producers.
+
+    `known[c][u]`: the latest position of unit u known complete when c starts (its own unit's
+    predecessor, the waits kept so far, transitively within the iteration). At the body's
+    head a unit knows only its own last instruction of the previous iteration.
     """
-    masks: dict[sharp.InstructionOp, list[int]] = {}
-    for run in segments(block):
-        seq = _bracket(run)
+    n = len(seq)
+    last_of: dict[Unit, int] = {}
+    for c, op in enumerate(seq):
+        last_of[op.unit] = c
+    known: list[dict[Unit, Pos]] = []
+    previous_on: dict[Unit, int] = {}
+    carried: dict[tuple[Unit, Unit], list[int]] = {}
+    for c, waits in enumerate(deps):
+        unit = seq[c].unit
+        if unit in previous_on:
+            mine = dict(known[previous_on[unit]])
+            mine[unit] = previous_on[unit]
+        else:
+            mine = {unit: last_of[unit] - n} if unit in last_of else {}
+        for producer_unit, pos in sorted(waits.items(), key=lambda item: -item[1]):
+            if mine.get(producer_unit, -(1 << 60)) >= pos:
+                continue  # already guaranteed
+            masks[seq[c]][0] |= 1 << producer_unit
+            if pos >= 0:
+                masks[seq[pos]][1] |= 1 << unit
+                for u, index in known[pos].items():
+                    mine[u] = max(mine.get(u, -(1 << 60)), index)
+            else:
+                carried.setdefault((producer_unit, unit), []).append(pos + n)
+            mine[producer_unit] = max(mine.get(producer_unit, -(1 << 60)), pos)
+        known.append(mine)
+        previous_on[unit] = c
+    return carried
+
+
+def _fifo_safe(seq: list[sharp.InstructionOp], masks: dict[sharp.InstructionOp, list[int]], src: Unit,
+               dst: Unit, producers: list[int]) -> bool:  # fmt: skip
+    """Carried producers of queue src->dst must follow every same-iteration producer in body order."""
+    same = [k for k, op in enumerate(seq) if op.unit == src and masks[op][1] >> dst & 1]
+    return not same or min(producers) > max(same)
+
+
+def _loop_tokens(piece: _Piece, masks: dict[sharp.InstructionOp, list[int]],
+                 syncs: list[tuple[Operation, bool, Unit, int, int]]) -> None:  # fmt: skip
+    """Same-iteration and loop-carried tokens of one loop body, with primes and drains."""
+    assert piece.loop is not None
+    seq, trips = piece.ops, piece.loop.trips.data
+    body = piece.loop.body.block
+    deps = _waits(seq, trips)
+    carried = _reduce(seq, deps, masks)
+    unsafe = [q for q, producers in carried.items() if not _fifo_safe(seq, masks, *q, producers)]
+    if unsafe:  # those queues carry one token from a sync at the end of the producer's body
+        tails = {src: sharp.SyncOp(src) for src, _dst in unsafe}
+        for tail in tails.values():
+            body.add_op(tail)
+        seq = [o for o in body.ops if isinstance(o, sharp.InstructionOp)]
+        piece.ops = seq
         for op in seq:
             masks[op] = [0, 0]
-        known: list[dict[Unit, int]] = []
-        previous_on: dict[Unit, int] = {}
-        for c, waits in enumerate(_dependences(seq)):
-            unit = seq[c].unit
-            mine: dict[Unit, int] = {}
-            if unit in previous_on:  # units are in order: c starts after its predecessor ended
-                mine = dict(known[previous_on[unit]])
-                mine[unit] = previous_on[unit]
-            for producer_unit, p in sorted(waits.items(), key=lambda item: -item[1]):
-                if mine.get(producer_unit, -1) >= p:
-                    continue  # already guaranteed
-                masks[seq[c]][0] |= 1 << producer_unit
-                masks[seq[p]][1] |= 1 << unit
-                for u, index in known[p].items():
-                    mine[u] = max(mine.get(u, -1), index)
-                mine[producer_unit] = max(mine.get(producer_unit, -1), p)
-            known.append(mine)
-            previous_on[unit] = c
+        deps = _waits(seq, trips)
+        for c, waits in enumerate(deps):
+            for src, dst in unsafe:
+                if seq[c].unit == dst and waits.get(src, 0) < 0:
+                    waits[src] = seq.index(tails[src]) - len(seq)
+        carried = _reduce(seq, deps, masks)
+    for (src, dst), producers in carried.items():
+        for k in producers:
+            masks[seq[k]][1] |= 1 << dst
+        for _ in producers:
+            syncs.append((piece.loop, True, src, 0, 1 << dst))  # prime before the loop
+            syncs.append((piece.loop, False, dst, 1 << src, 0))  # drain after it
+
+
+def _segment_tokens(seq: list[sharp.InstructionOp], masks: dict[sharp.InstructionOp, list[int]]) -> None:
+    _reduce(seq, _waits(seq, 1), masks)
+
+
+def _barrier(anchor: Operation, before: bool, syncs: list[tuple[Operation, bool, Unit, int, int]]) -> None:
+    """Every unit's earlier work completes before any unit's later work: joined and forked on DMA."""
+    others = [u for u in UNITS if u != Unit.DMA]
+    hub = sum(1 << u for u in others)
+    for u in others:
+        syncs.append((anchor, before, u, 0, 1 << Unit.DMA))
+    syncs.append((anchor, before, Unit.DMA, hub, hub))
+    for u in others:
+        syncs.append((anchor, before, u, 1 << Unit.DMA, 0))
+
+
+def assign_dataflow_tokens(block: Block, cross_step: bool = True) -> dict[sharp.InstructionOp, list[int]]:
+    """Insert barriers, primes and drains, and return every instruction's [pop, push] masks."""
+    masks: dict[sharp.InstructionOp, list[int]] = {}
+    syncs: list[tuple[Operation, bool, Unit, int, int]] = []
+    runs = pieces(block)
+    for k, piece in enumerate(runs):
+        for op in piece.ops:
+            masks[op] = [0, 0]
+        if piece.loop is None:
+            _segment_tokens(piece.ops, masks)
+            continue
+        if k > 0:
+            _barrier(piece.loop, True, syncs)
+        if cross_step:
+            _loop_tokens(piece, masks, syncs)
+        else:
+            head = piece.loop.body.block.first_op
+            assert head is not None
+            _barrier(head, True, syncs)
+        if k < len(runs) - 1:
+            _barrier(piece.loop, False, syncs)
+    after: dict[Operation, list[sharp.SyncOp]] = {}
+    for anchor, before, unit, pop, push in syncs:
+        op = sharp.SyncOp(unit)
+        masks[op] = [pop, push]
+        parent = anchor.parent_block()
+        assert parent is not None
+        if before:
+            parent.insert_op_before(op, anchor)
+        else:
+            chain = after.setdefault(anchor, [])
+            parent.insert_op_after(op, chain[-1] if chain else anchor)
+            chain.append(op)
+    if not cross_step:
+        for piece in runs:
+            if piece.loop is not None:
+                seq = [o for o in piece.loop.body.block.ops if isinstance(o, sharp.InstructionOp)]
+                head = [o for o in seq if isinstance(o, sharp.SyncOp) and masks.get(o)]
+                rest = [o for o in seq if o not in head]
+                _segment_tokens(rest, masks)
     return masks

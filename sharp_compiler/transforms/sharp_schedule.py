@@ -36,10 +36,12 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import TokensAttr
 from sharp_compiler.isa.spec import Unit
+from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.dataflow_tokens import assign_dataflow_tokens
 from sharp_compiler.transforms.rnn_access import LoweringError
 
-SCHEMES = ("sequential", "dataflow")
+SCHEMES = ("sequential", "intergate", "unfolded", "auto")
+"""Named schemes; `dataflow` is accepted as the older name of `intergate`."""
 
 
 @dataclass
@@ -86,15 +88,18 @@ class SharpSchedulePass(ModulePass):
     scheme: str = "sequential"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.scheme not in SCHEMES:
+        scheme = "intergate" if self.scheme == "dataflow" else self.scheme
+        if scheme not in SCHEMES:
             raise LoweringError(
                 f"sharp-schedule: scheme must be one of {', '.join(SCHEMES)}, got '{self.scheme}'"
             )
         for existing in [o for o in op.walk() if isinstance(o, sharp.SyncOp)]:
             existing.detach()
             existing.erase()
-        if self.scheme == "dataflow":
-            masks = assign_dataflow_tokens(op.body.block)
+        if scheme != "sequential":
+            cfg, _ = module_config(op)
+            cross_step = scheme != "intergate" and cfg.cross_step_overlap
+            masks = assign_dataflow_tokens(op.body.block, cross_step)
         else:
             chain = _Chain()
             chain.walk(op.body.block)

@@ -26,19 +26,39 @@ builtin.module {
 // CHECK-NEXT:    }
 // CHECK-NEXT:    sharp.store <@Y_h{{.*}} tokens <pop [], push []>
 
-// RUN: sharp-opt %s -p 'convert-rnn-to-sharp,sharp-schedule{scheme=dataflow}' | filecheck %s --check-prefix=FLOW
+// RUN: sharp-opt %s -p 'convert-rnn-to-sharp,sharp-schedule{scheme=intergate}' | filecheck %s --check-prefix=STEP
 
-// The dataflow scheme: each segment (straight-line code, one loop iteration) is bracketed by a
-// DMA fork and join; inside, an instruction waits only for what it reads or overwrites, and
-// waits already implied through other units are dropped (the add needs no token from the
-// fork: the dispatch it waits for did; the join needs only the activation, which waited for
-// everything else in the iteration).
-// FLOW-LABEL: sharp.layer @rnn0_fwd
-// FLOW:         sharp.fill <@rnn0_fwd_h{{.*}} tokens <pop [dma], push [dma]>
-// FLOW:         sharp.time_loop 3 {
-// FLOW-NEXT:      sharp.sync "dma" tokens <pop [], push [array]>
-// FLOW-NEXT:      sharp.dispatch <@rnn0_fwd_acc{{.*}} tokens <pop [dma], push [cell]>
-// FLOW-NEXT:      sharp.add {{.*}} tokens <pop [array], push [act]>
-// FLOW-NEXT:      sharp.activate {{.*}} tokens <pop [cell], push [dma]>
-// FLOW-NEXT:      sharp.sync "dma" tokens <pop [act], push []>
-// FLOW-NEXT:    }
+// intergate: units overlap within a step, steps do not: every iteration starts with a barrier
+// (each unit's sync pushes to the DMA hub, which releases them all), then an instruction waits
+// only for what it reads or overwrites in the same iteration.
+// STEP-LABEL: sharp.layer @rnn0_fwd
+// STEP:         sharp.time_loop 3 {
+// STEP-NEXT:      sharp.sync "array" tokens <pop [], push [dma]>
+// STEP-NEXT:      sharp.sync "act" tokens <pop [], push [dma]>
+// STEP-NEXT:      sharp.sync "cell" tokens <pop [], push [dma]>
+// STEP-NEXT:      sharp.sync "dma" tokens <pop [array, act, cell], push [array, act, cell]>
+// STEP-NEXT:      sharp.sync "array" tokens <pop [dma], push []>
+// STEP-NEXT:      sharp.sync "act" tokens <pop [dma], push []>
+// STEP-NEXT:      sharp.sync "cell" tokens <pop [dma], push []>
+// STEP-NEXT:      sharp.dispatch <@rnn0_fwd_acc{{.*}} tokens <pop [], push [cell]>
+// STEP-NEXT:      sharp.add {{.*}} tokens <pop [array], push [act]>
+// STEP-NEXT:      sharp.activate {{.*}} tokens <pop [cell], push []>
+// STEP-NEXT:    }
+
+// RUN: sharp-opt %s -p 'convert-rnn-to-sharp,sharp-schedule{scheme=unfolded}' | filecheck %s --check-prefix=CARRY
+
+// unfolded: loop-carried tokens instead of a barrier per step. The dispatch of step t+1 pops
+// the activation's token pushed in step t (it reads h_t: RAW) and the add's (it overwrites the
+// acc the add read: WAR); before the loop one sync per carried queue primes it for step 0,
+// after the loop one sync drains what the last step pushed.
+// CARRY-LABEL: sharp.layer @rnn0_fwd
+// CARRY:         sharp.sync "cell" tokens <pop [dma], push []>
+// CARRY-NEXT:    sharp.sync "act" tokens <pop [], push [array]>
+// CARRY-NEXT:    sharp.sync "cell" tokens <pop [], push [array]>
+// CARRY-NEXT:    sharp.time_loop 3 {
+// CARRY-NEXT:      sharp.dispatch <@rnn0_fwd_acc{{.*}} tokens <pop [act, cell], push [cell]>
+// CARRY-NEXT:      sharp.add {{.*}} tokens <pop [array], push [array, act]>
+// CARRY-NEXT:      sharp.activate <@rnn0_fwd_h{{.*}} tokens <pop [cell], push [array]>
+// CARRY-NEXT:    }
+// CARRY-NEXT:    sharp.sync "array" tokens <pop [act], push []>
+// CARRY-NEXT:    sharp.sync "array" tokens <pop [cell], push []>

@@ -1,0 +1,95 @@
+"""The physical lower bound of a run: what no schedule on this machine can beat.
+
+Every run's statistics carry it (``stats["bound"]``, per layer and total) and the
+schedule benchmarks measure against it; the terms are pure arithmetic on
+`HwConfig` and the work a program does (imports no xDSL), defined in
+``docs/simulator.md``::
+
+    compute     = ceil(useful MACs / multipliers)
+    elementwise = max(ceil(act elements / act_lanes), ceil(cell elements / cell_lanes))
+    dram        = ceil(cold bytes / dram_bytes_per_cycle)     (weights, inputs, outputs once)
+    recurrence  = chain x (T + stacked recurrent layers - 1)  (the wavefront of dependent steps)
+    startup     = dram_latency + ceil(first layer's weight bytes / bandwidth) + (T - 1) x chain
+    cycles      = max of the terms
+
+`chain` is the shortest dependent chain of one time step: the last `mvm` block
+(one issue cycle plus the shallowest legal adder tree) followed by the cell's
+dependent activation and cell-updater operations on one element each
+(``1 + latency`` apiece)::
+
+    LSTM  mvm -> act (i,f,g,o) -> mul (f c) -> fma (+ i g) -> act (tanh c) -> mul (o)
+    GRU   mvm -> act (z,r) -> fma (r (.) rec + x) -> act (tanh) -> fma (blend)       (lbr = 1)
+          mvm -> act (r) -> mul (r (.) h) -> mvm -> act (tanh) -> fma (blend)         (lbr = 0)
+    RNN   mvm -> act
+
+`startup` is the one dependence the others miss: a recurrent layer's second
+step needs all its weights on chip, so the first layer's weight transfer and
+its remaining steps cannot overlap.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sharp_compiler.hw.config import HwConfig
+
+TERMS = ("compute", "recurrence", "elementwise", "dram", "startup")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one layer (or the whole program) does, as the bound needs it."""
+
+    macs: int = 0
+    act_elements: int = 0
+    cell_elements: int = 0
+    cold_bytes: int = 0
+    recurrent_kind: str = ""  # "lstm" | "gru" | "gru_lbr0" | "rnn" | "" (not recurrent)
+    steps: int = 0
+    depth: int = 0  # stacked recurrent layers (the wavefront's length beyond T)
+    startup_bytes: int = 0  # weight bytes the first recurrent layer needs before its second step
+
+
+def mvm_chain(cfg: HwConfig) -> int:
+    """One `mvm` block on the critical path: one issue cycle and the shallowest legal pipeline."""
+    return 1 + min(cfg.array_latency(tile) for tile in cfg.tile_shapes)
+
+
+def step_chain(cfg: HwConfig, kind: str) -> int:
+    """The shortest dependent chain of one time step of a recurrent cell, in cycles."""
+    act, cell, mvm = 1 + cfg.act_latency, 1 + cfg.cell_latency, mvm_chain(cfg)
+    chains = {
+        "lstm": mvm + 2 * act + 3 * cell,
+        "gru": mvm + 2 * act + 2 * cell,
+        "gru_lbr0": 2 * mvm + 2 * act + 2 * cell,
+        "rnn": mvm + act,
+    }
+    return chains.get(kind, 0)
+
+
+def terms(cfg: HwConfig, work: Work) -> dict[str, int]:
+    """Each term of the bound for a piece of work, in cycles."""
+    chain = step_chain(cfg, work.recurrent_kind)
+    bandwidth = cfg.dram_bytes_per_cycle
+    startup = 0
+    if chain and work.steps and work.startup_bytes:
+        startup = cfg.dram_latency + math.ceil(work.startup_bytes / bandwidth) + (work.steps - 1) * chain
+    return {
+        "compute": math.ceil(work.macs / cfg.macs),
+        "recurrence": chain * (work.steps + max(work.depth, 1) - 1) if chain and work.steps else 0,
+        "elementwise": max(
+            math.ceil(work.act_elements / cfg.act_lanes), math.ceil(work.cell_elements / cfg.cell_lanes)
+        ),
+        "dram": math.ceil(work.cold_bytes / bandwidth),
+        "startup": startup,
+    }
+
+
+def bound(cfg: HwConfig, work: Work, cycles: int) -> dict[str, float | int]:
+    """The bound's terms, their maximum (`cycles`) and the run's `cycles_over_bound`."""
+    found: dict[str, float | int] = dict(terms(cfg, work))
+    best = max(found.values(), default=0)
+    found["cycles"] = best
+    found["cycles_over_bound"] = cycles / best if best else 0.0
+    return found
