@@ -85,8 +85,10 @@ def compile_onnx(
     budget: int = 0,
     precision: str = "",
     reconfigure: str = "per-layer",
-    schedule: str = "sequential",
+    schedule: str = "auto",
     chunks: int = 1,
+    order: str = "row",
+    interleave: bool = True,
     input_shapes: dict[str, tuple[int, ...]] | None = None,
     keep_ir: bool = False,
 ) -> CompileResult:
@@ -96,7 +98,14 @@ def compile_onnx(
     update of one block overlaps the matrix work of the next (with `schedule="dataflow"`).
     """
     options = PipelineOptions(
-        hw=hw, budget=budget, precision=precision, reconfigure=reconfigure, scheme=schedule, chunks=chunks
+        hw=hw,
+        budget=budget,
+        precision=precision,
+        reconfigure=reconfigure,
+        scheme=schedule,
+        chunks=chunks,
+        order=order,
+        interleave=interleave,
     )
     module = import_model(path, input_shapes)
     ir: dict[str, str] | None = {} if keep_ir else None

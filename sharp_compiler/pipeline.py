@@ -19,8 +19,11 @@ class PipelineOptions:
     budget: int = 0
     precision: str = ""
     reconfigure: str = "per-layer"
-    scheme: str = "sequential"
+    scheme: str = "auto"
     chunks: int = 1
+    order: str = "row"
+    interleave: bool = True
+    """Fuse independent recurrences (bidirectional layers) into one time loop, with `auto`/`unfolded`."""
 
 
 def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
@@ -28,14 +31,23 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
     from sharp_compiler.transforms.convert_rnn_to_sharp import ConvertRnnToSharpPass
     from sharp_compiler.transforms.convert_sharp_to_isa import ConvertSharpToIsaPass
     from sharp_compiler.transforms.sharp_allocate import SharpAllocatePass
+    from sharp_compiler.transforms.sharp_interleave import SharpInterleavePass
     from sharp_compiler.transforms.sharp_reconfigure import SharpReconfigurePass
     from sharp_compiler.transforms.sharp_schedule import SharpSchedulePass
 
     return [
         ConvertRnnToSharpPass(
-            hw=options.hw, budget=options.budget, precision=options.precision, chunks=options.chunks
+            hw=options.hw,
+            budget=options.budget,
+            precision=options.precision,
+            chunks=options.chunks,
+            scheme=options.scheme,
+            order=options.order,
         ),
-        SharpReconfigurePass(mode=options.reconfigure),
+        SharpInterleavePass(
+            mode="directions" if options.interleave and options.scheme in ("auto", "unfolded") else "none"
+        ),
+        SharpReconfigurePass(mode=options.reconfigure, scheme=options.scheme),
         SharpSchedulePass(scheme=options.scheme),
         SharpAllocatePass(),
         ConvertSharpToIsaPass(),

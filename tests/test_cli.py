@@ -98,7 +98,8 @@ def test_compile_run_outputs_and_statistics(work, tmp_path):
         rows, cols = (int(v) for v in layer["tile"].split("x"))
         assert rows > 0 and cols > 0
     recurrent = [layer for layer in data["layers"] if layer["kind"] == "lstm"]
-    assert len(recurrent) == 4  # 2 layers x 2 directions
+    assert len(recurrent) == 2  # 2 layers, each with both directions in one time loop (sharp-interleave)
+    assert all(layer["name"].endswith("_bidir") for layer in recurrent)
     document = json.loads(trace.read_text())
     events = document["traceEvents"] if isinstance(document, dict) else document
     assert any(e.get("ph") == "X" for e in events)

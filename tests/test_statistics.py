@@ -204,7 +204,7 @@ def test_cycles_of_a_tiny_rnn_pinned_by_hand():
 def test_cycles_by_hand_from_the_configuration(hw, T, B, I, H):  # noqa: E741
     cfg = load_config(hw)
     model, feeds = rnn_model("RNN", T=T, B=B, I=I, H=H, bias=False, outputs=["Y_h"])
-    stats = run_stats(model, feeds, hw=hw)
+    stats = run_stats(model, feeds, hw=hw, schedule="sequential")
     (layer,) = stats["layers"]
     tile = tuple(int(v) for v in layer["tile"].split("x"))
     assert tile in cfg.tile_shapes

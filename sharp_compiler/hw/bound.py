@@ -9,7 +9,8 @@ schedule benchmarks measure against it; the terms are pure arithmetic on
     elementwise = max(ceil(act elements / act_lanes), ceil(cell elements / cell_lanes))
     dram        = ceil(cold bytes / dram_bytes_per_cycle)     (weights, inputs, outputs once)
     recurrence  = chain x (T + stacked recurrent layers - 1)  (the wavefront of dependent steps)
-    startup     = dram_latency + ceil(first layer's weight bytes / bandwidth) + (T - 1) x chain
+    startup     = dram_latency + ceil(first layer's weight bytes / bandwidth)
+                  + (T - 1) x max(chain, ceil(its recurrent MACs of one step / multipliers))
     cycles      = max of the terms
 
 `chain` is the shortest dependent chain of one time step: the last `mvm` block
@@ -24,7 +25,10 @@ dependent activation and cell-updater operations on one element each
 
 `startup` is the one dependence the others miss: a recurrent layer's second
 step needs all its weights on chip, so the first layer's weight transfer and
-its remaining steps cannot overlap.
+its remaining steps (each at least a chain long and at least its recurrent
+MACs on the whole array) cannot overlap. For two directions the smaller
+direction's step is taken: whichever direction's weights arrive last still has
+all its steps to run.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class Work:
     steps: int = 0
     depth: int = 0  # stacked recurrent layers (the wavefront's length beyond T)
     startup_bytes: int = 0  # weight bytes the first recurrent layer needs before its second step
+    step_macs: int = 0  # recurrent MACs of one step of that layer (the smallest direction's)
 
 
 def mvm_chain(cfg: HwConfig) -> int:
@@ -74,7 +79,8 @@ def terms(cfg: HwConfig, work: Work) -> dict[str, int]:
     bandwidth = cfg.dram_bytes_per_cycle
     startup = 0
     if chain and work.steps and work.startup_bytes:
-        startup = cfg.dram_latency + math.ceil(work.startup_bytes / bandwidth) + (work.steps - 1) * chain
+        step = max(chain, math.ceil(work.step_macs / cfg.macs))
+        startup = cfg.dram_latency + math.ceil(work.startup_bytes / bandwidth) + (work.steps - 1) * step
     return {
         "compute": math.ceil(work.macs / cfg.macs),
         "recurrence": chain * (work.steps + max(work.depth, 1) - 1) if chain and work.steps else 0,

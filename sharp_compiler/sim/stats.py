@@ -117,6 +117,7 @@ def _layer_work(
         steps=_steps(program, pcs) if kind else 0,
         depth=1,
         startup_bytes=weights if kind else 0,
+        step_macs=_step_macs(facts, timing, layer, _steps(program, pcs)) if kind else 0,
     )
 
 
@@ -140,7 +141,14 @@ def _program_work(program: Program, cfg: HwConfig, facts: list[Facts], timing: T
         steps=steps,
         depth=len(nodes),
         startup_bytes=sum(_loaded_weight_bytes(program, cfg, range(la.pc_begin, la.pc_end)) for la in first),
+        step_macs=min((_step_macs(facts, timing, la, steps) for la in first), default=0),
     )
+
+
+def _step_macs(facts: list[Facts], timing: Timing, layer: LayerInfo, steps: int) -> int:
+    """MACs of one time step of a recurrent layer: its `mvm`s that run once per step."""
+    pcs = range(layer.pc_begin, layer.pc_end)
+    return sum(math.prod(facts[pc].mvm or (0,)) for pc in pcs if facts[pc].mvm and timing.count[pc] == steps)
 
 
 def _layers(program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing) -> list[dict[str, Any]]:

@@ -47,6 +47,7 @@ After::
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,6 +106,13 @@ class _Lowering:
     cfg: HwConfig
     precision: str
     chunks: int = 1
+    unfold: bool = False
+    """The unfolded plan: recurrent dispatches accumulate into the projection by column blocks."""
+    column_major: bool = False
+    blocks_for: dict[str, int] = field(default_factory=dict)
+    """Row blocks per recurrent ONNX node (the `auto` plan's choices); `chunks` for the others."""
+    overlap: bool = False
+    """Lay the prologue out for overlap (R loads while the array computes X W^T); off for `sequential`."""
     tensors: list[Operation] = field(default_factory=list)
     buffers: list[Operation] = field(default_factory=list)
     layers: list[Operation] = field(default_factory=list)
@@ -262,9 +270,17 @@ class _Lowering:
         whole = node.layout == 0 and not lens_sym and words <= self.cfg.vector_buffer_words // 2
         # Blocked recurrence: whole-sequence mode only, with every step's h kept on chip.
         state_words = (rows + batch) * hidden
-        spans = block_spans(hidden, self.chunks)
-        blocked = len(spans) > 1 and whole and words + state_words <= self.cfg.vector_buffer_words // 2
-        perm = gate_permutation(node.gates, hidden, spans) if blocked else slice(None)  # no copy unblocked
+        chunks = self.blocks_for.get(node.onnx_node, self.chunks)
+        spans = block_spans(hidden, chunks)
+        fits = whole and rows * (input_size + gh) + state_words <= self.cfg.vector_buffer_words // 2
+        resident = gh * (input_size + hidden) * self.cfg.weight_bytes_per_element(self.precision) <= (
+            self.cfg.weight_buffer_bytes
+        )
+        unfold = (
+            self.unfold and fits and resident and not (node.kind == "gru" and not node.linear_before_reset)
+        )
+        blocked = (len(spans) > 1 or unfold) and fits
+        perm = gate_permutation(node.gates, hidden, spans) if len(spans) > 1 and blocked else slice(None)
         for d, reverse in enumerate(node.directions):
             name = self.unique(f"{base}_{'bwd' if reverse else 'fwd'}")
             wbytes = self.cfg.weight_bytes_per_element(self.precision)
@@ -279,8 +295,15 @@ class _Lowering:
             bufs = self.cell_buffers(
                 name, node, batch, hidden, input_size, per_step_x=not whole, h_rows=h_rows
             )
-            cell = CellEmitter(bufs, self.cell_spec(node, d), dispatch)
-            self.load_constants(node, d, bufs, b_all, p_all, prologue, perm)
+            cell = CellEmitter(
+                bufs,
+                self.cell_spec(node, d),
+                dispatch,
+                unfold=unfold and blocked,
+                spans=spans if self.precision == "fp16" else [(0, hidden)],
+                column_major=self.column_major,
+            )
+            self.load_constants(node, d, bufs, b_all, p_all, prologue, perm, fold_zr=cell.unfold)
             if blocked:
                 self.blocked_recurrence(name, node, cell, spans, reverse, x_sym, (h0_sym, c0_sym),
                                         (y_sym, yh_sym, yc_sym), geo, d, prologue)  # fmt: skip
@@ -296,7 +319,10 @@ class _Lowering:
                 prologue.append(
                     sharp.LoadOp(xseq_all, DramWindowAttr(x_sym, 0, rows, input_size, input_size, 0))
                 )
-                prologue.extend(dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False))
+                projection = dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False)
+                prologue.extend(projection)
+                if self.overlap:
+                    defer_recurrent_weights(prologue, projection[-1])
                 if bufs.bias is not None:
                     prologue.append(sharp.AddOp(xproj_all, xproj_all, cell.row(bufs.bias, 0, gh)))
                 first, step = ((steps - 1) * batch, -batch) if reverse else (0, batch)
@@ -364,7 +390,10 @@ class _Lowering:
         prologue.append(
             sharp.LoadOp(xseq_all, DramWindowAttr(x_sym, 0, rows, geo.input_size, geo.input_size, 0))
         )
-        prologue.extend(cell.dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False))
+        projection = cell.dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False)
+        prologue.extend(projection)
+        if self.overlap:
+            defer_recurrent_weights(prologue, projection[-1])
         if bufs.bias is not None:
             prologue.append(sharp.AddOp(xproj_all, xproj_all, cell.row(bufs.bias, 0, gh)))
         first, step = ((t - 1) * b, -b) if reverse else (0, b)
@@ -377,9 +406,16 @@ class _Lowering:
             prologue.append(self.init_state(cell, bufs.c, c0_sym, geo, d))
         h_prev = WindowAttr(bufs.h, h0_row, b, step, 0, h)
         h_next = WindowAttr(bufs.h, h0_row + step, b, step, 0, h)
-        loop = sharp.TimeLoopOp(t, Region(Block(cell.emit_blocked_step(spans, h_prev, h_next))))
+        body = cell.emit_blocked_step(spans, h_prev, h_next)
+        # Overlapping steps leave the DMA idle in the loop: each step's h goes to Y as soon as it is
+        # ready, straight into Y's [T, D, B, H] layout (no scratch copy for two directions).
+        per_step_y = y_sym is not None and cell.unfold and self.cfg.cross_step_overlap
+        if per_step_y:
+            assert y_sym is not None
+            body.append(sharp.StoreOp(geo.y_window(y_sym, d, ""), h_next, reverse))
+        loop = sharp.TimeLoopOp(t, Region(Block(body)))
         epilogue: list[Operation] = []
-        if y_sym is not None:
+        if y_sym is not None and not per_step_y:
             epilogue.extend(self.store_sequence(name, bufs.h, y_sym, geo, d, 0 if reverse else b))
         if yh_sym is not None:
             epilogue.append(
@@ -432,9 +468,9 @@ class _Lowering:
                                                     DramWindowAttr(sym, 0, rows, k, k, 0)))  # fmt: skip
 
             def emit_resident(dst: WindowAttr, src: WindowAttr, mat: str, row0: int, nrows: int,
-                              acc: bool) -> list[Operation]:  # fmt: skip
-                k = mats[mat][1]
-                return [sharp.DispatchOp(dst, src, WindowAttr(bufs[mat], row0, nrows, 0, 0, k), acc)]
+                              acc: bool, cols: tuple[int, int] | None = None) -> list[Operation]:  # fmt: skip
+                c0, cn = cols if cols is not None else (0, mats[mat][1])
+                return [sharp.DispatchOp(dst, src, WindowAttr(bufs[mat], row0, nrows, 0, c0, cn), acc)]
 
             return WeightDispatch(emit_resident)
         kmax = max(k for _, k in mats.values())
@@ -445,7 +481,8 @@ class _Lowering:
         stream = self.buffer(f"{name}_wstream", "wmem", block_rows, kmax)
 
         def emit_streamed(dst: WindowAttr, src: WindowAttr, mat: str, row0: int, nrows: int,
-                          acc: bool) -> list[Operation]:  # fmt: skip
+                          acc: bool, cols: tuple[int, int] | None = None) -> list[Operation]:  # fmt: skip
+            assert cols is None, "streamed weights are dispatched whole-row"
             sym, k = mats[mat]
             ops: list[Operation] = []
             for r in range(row0, row0 + nrows, block_rows):
@@ -497,7 +534,8 @@ class _Lowering:
 
     def load_constants(self, node: rnn.RecurrentNode, d: int, bufs: CellBuffers, b_all: np.ndarray | None,
                        p_all: np.ndarray | None, prologue: list[Operation],
-                       perm: np.ndarray | slice) -> None:  # fmt: skip
+                       perm: np.ndarray | slice, fold_zr: bool = False) -> None:  # fmt: skip
+        """Biases and peepholes; `fold_zr` (GRU lbr=1, unfolded): Rb of z and r joins Wb in the projection."""
         gh = node.gates * node.hidden
 
         def load_row(buf: str, values: np.ndarray, label: str) -> None:
@@ -509,6 +547,9 @@ class _Lowering:
         if b_all is not None and bufs.bias is not None:
             wb, rb = b_all[d][:gh][perm].astype(np.float32), b_all[d][gh:][perm].astype(np.float32)
             if bufs.rec_bias is not None:
+                if fold_zr:
+                    h_rows = np.arange(gh)[perm] >= 2 * node.hidden  # candidate-gate rows, emitted order
+                    wb, rb = wb + np.where(h_rows, 0, rb), np.where(h_rows, rb, 0).astype(np.float32)
                 load_row(bufs.bias, wb, f"{name}_Wb")
                 load_row(bufs.rec_bias, rb, f"{name}_Rb")
             else:
@@ -564,6 +605,58 @@ class _Geometry:
         return DramWindowAttr(sym, d * h, b, nd * h, h, 0)  # [B, D, H]
 
 
+AUTO_BLOCKS = (1, 2, 4)
+"""Row-block counts the `auto` plan prices for every recurrent node (blocks of >= 16 units)."""
+MIN_BLOCK_UNITS = 16
+
+
+def choose_blocks(cfg: HwConfig, fn: func.FuncOp, candidate: Callable[..., _Lowering]) -> dict[str, int]:
+    """Per recurrent ONNX node, the row-block count whose unfolded layers the cost model times fastest.
+
+    Each count lowers the model once; every layer direction is timed alone by the simulator's
+    timing engine (`schedule_cost.layer_cycles`) at the default tile; ties keep fewer blocks.
+    """
+    from sharp_compiler.transforms.schedule_cost import layer_cycles
+
+    hidden = {
+        node.onnx_node: node.hidden
+        for op in fn.body.block.ops
+        if op.name in rnn.RECURRENT_OPS
+        for node in (rnn.read_recurrent(op),)
+    }
+    counts = {name: [n for n in AUTO_BLOCKS if n == 1 or h // n >= MIN_BLOCK_UNITS] for name, h in hidden.items()}
+    best: dict[str, tuple[int, int]] = {}
+    for n in AUTO_BLOCKS:
+        if not any(n in ns and len(ns) > 1 for ns in counts.values()):
+            continue
+        lowering = candidate(cfg, {}, n)
+        lowering.run(fn)
+        per_node: dict[str, int] = {}
+        for layer in lowering.layers:
+            assert isinstance(layer, sharp.LayerOp)
+            node = layer.onnx_node.data
+            if layer.kind.data in rnn.RECURRENT_OPS.values() and n in counts.get(node, ()) and len(counts[node]) > 1:
+                cycles = layer_cycles(cfg, cfg.precision, layer, cfg.default_tile, "unfolded")
+                per_node[layer.onnx_node.data] = per_node.get(layer.onnx_node.data, 0) + cycles
+        for node, cycles in per_node.items():
+            if node not in best or cycles < best[node][0]:
+                best[node] = (cycles, n)
+        for old in [*lowering.layers, *lowering.buffers, *lowering.tensors]:
+            old.erase()
+    return {node: n for node, (_cycles, n) in best.items()}
+
+
+def defer_recurrent_weights(prologue: list[Operation], projection: Operation) -> None:
+    """Load R after the input projection is dispatched, so R streams in while the array computes X W^T."""
+    loads = [
+        op for op in prologue if isinstance(op, sharp.LoadWeightsOp) and op.dst.buffer.data.endswith("_Rbuf")
+    ]
+    for op in loads:
+        prologue.remove(op)
+    at = prologue.index(projection) + 1
+    prologue[at:at] = loads
+
+
 def block_spans(hidden: int, chunks: int) -> list[tuple[int, int]]:
     """(first unit, count) of `chunks` contiguous blocks of hidden units, sizes as equal as possible."""
     n = max(1, min(chunks, hidden))
@@ -598,6 +691,16 @@ class ConvertRnnToSharpPass(ModulePass):
     budget: int = 0
     precision: str = ""
     chunks: int = 1
+    scheme: str = "sequential"
+    """The schedule the code is laid out for: `unfolded` and `auto` accumulate R h in place."""
+    order: str = "row"
+    """Unfolded plan: `row` (block by block) or `column` (every block's early columns first)."""
+
+    def candidate(self, cfg: HwConfig, blocks: dict[str, int], chunks: int | None = None) -> _Lowering:
+        """A lowering with this pass's options, row blocks per node given (else `chunks`)."""
+        return _Lowering(cfg, cfg.precision, chunks or self.chunks, unfold=self.scheme in ("unfolded", "auto"),
+                         column_major=self.order == "column", blocks_for=blocks,
+                         overlap=self.scheme != "sequential")  # fmt: skip
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         cfg = resolve_config(op, self.hw, self.budget, self.precision)
@@ -606,7 +709,8 @@ class ConvertRnnToSharpPass(ModulePass):
             raise LoweringError(f"expected one func.func holding the model, found {len(funcs)}")
         if self.chunks < 1:
             raise LoweringError(f"chunks must be a positive integer, got {self.chunks}")
-        lowering = _Lowering(cfg, cfg.precision, self.chunks)
+        blocks = choose_blocks(cfg, funcs[0], self.candidate) if self.scheme == "auto" else {}
+        lowering = self.candidate(cfg, blocks)
         lowering.run(funcs[0])
         for old in list(op.body.block.ops):
             old.detach()

@@ -157,11 +157,12 @@ def _waits(seq: list[sharp.InstructionOp], trips: int) -> list[dict[Unit, Pos]]:
     """Per instruction, per other unit: the latest position it depends on (same or previous iteration)."""
     n = len(seq)
     found = [accesses(op) for op in seq]
+    units = [op.unit for op in seq]
     deps: list[dict[Unit, Pos]] = [{} for _ in seq]
     for c in range(n):
-        unit = seq[c].unit
+        unit = units[c]
         for p in range(c - 1, -1, -1):
-            producer = seq[p].unit
+            producer = units[p]
             if producer == unit or producer in deps[c]:
                 continue
             if any(x.conflicts(y) for x in found[c] for y in found[p]):
@@ -169,7 +170,7 @@ def _waits(seq: list[sharp.InstructionOp], trips: int) -> list[dict[Unit, Pos]]:
         if trips < 2:
             continue
         for p in range(n - 1, -1, -1):
-            producer = seq[p].unit
+            producer = units[p]
             if producer == unit or producer in deps[c]:
                 continue
             if any(_carried(x, y, trips) for x in found[c] for y in found[p]):

@@ -65,8 +65,9 @@ class CellSpec:
 class WeightDispatch:
     """How to emit `dst (+)= src x M[rows]^T` for a constant matrix: resident or streamed."""
 
-    emit: Callable[[WindowAttr, WindowAttr, str, int, int, bool], list[Operation]]
-    """emit(dst, src, matrix, row0, nrows, accumulate) -> ops"""
+    emit: Callable[..., list[Operation]]
+    """emit(dst, src, matrix, row0, nrows, accumulate, cols=None) -> ops; `cols` = (col0, ncols) of the
+    matrix (and of src's columns it multiplies), None for all (resident weights only)."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,15 @@ class CellEmitter:
     dispatch: WeightDispatch
     xproj: WindowAttr | None = None
     """[B, G*H] window of the input projection X W^T + bias precomputed for all steps (None: per step)."""
+    unfold: bool = False
+    """The `unfolded` plan: R h accumulates in place into this step's input projection, one column
+    block of h at a time, so a step's dispatch can start on the first finished blocks of h."""
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    """Column blocks of h (the unfolded plan): (first unit, count)."""
+    column_major: bool = False
+    """Unfolded plan: dispatch every block's columns but the last first (column by column), then
+    each block's last column and its cell update, so a step's outputs finish close together."""
+    early: list[tuple[int, Operation]] = field(default_factory=list)
     ops: list[Operation] = field(default_factory=list)
 
     def win(self, buf: str, col0: int, ncols: int, rows: int | None = None) -> WindowAttr:
@@ -165,7 +175,19 @@ class CellEmitter:
                 self._lstm_update(blk, out(blk), fuse=True)
             elif self.spec.kind == "rnn":
                 self.recurrent_part(g0, n, h_prev)
-                self.activate(out(blk), self.win(b.acc, g0, n), self.spec.activations[0])
+                self.activate(out(blk), self.acc(g0, n), self.spec.activations[0])
+            elif self.unfold:  # GRU, lbr = 1: z, r accumulate into the projection, R_h h + Rb_h apart
+                assert b.rec is not None
+                self.recurrent_part(g0, 2 * n, h_prev)
+                rec_h = self.win(b.rec, g0 + 2 * n, n)
+                self.column_blocks(rec_h, h_prev, "R", g0 + 2 * n, n, False)
+                if b.rec_bias is not None:
+                    self.add(sharp.AddOp(rec_h, rec_h, self.row(b.rec_bias, g0 + 2 * n, n)))
+                acc_zr = self.acc(g0, 2 * n)
+                self.activate(self.win(b.gates, g0, 2 * n), acc_zr, self.spec.activations[0])
+                self.add(sharp.FmaOp(self.acc(g0 + 2 * n, n), self.win(b.gates, g0 + n, n), rec_h,
+                                     self.xsrc(g0 + 2 * n, n)))  # fmt: skip
+                self._gru_blend(blk, h_prev, out(blk))
             else:  # GRU, linear_before_reset = 1
                 assert b.rec is not None
                 rec = self.win(b.rec, g0, 3 * n)
@@ -178,13 +200,17 @@ class CellEmitter:
                 self.add(sharp.FmaOp(self.win(b.acc, g0 + 2 * n, n), self.win(b.gates, g0 + n, n),
                                      self.win(b.rec, g0 + 2 * n, n), self.xsrc(g0 + 2 * n, n)))  # fmt: skip
                 self._gru_blend(blk, h_prev, out(blk))
+        if self.unfold and self.column_major and self.early:
+            moved = [op for _k, op in sorted(self.early, key=lambda item: item[0])]
+            rest = [op for op in self.ops if all(op is not m for m in moved)]
+            self.ops[:] = moved + rest
         return self.ops
 
     def _gru_blend(self, blk: _Block, h_prev: WindowAttr, h_dst: WindowAttr) -> None:
         """Candidate (acc ready) and h_dst = z (.) (h_prev - cand) + cand for one block."""
         b, g0, n = self.bufs, blk.gate0, blk.units
         cand = self.win(b.gates, g0 + 2 * n, n)
-        self.activate(cand, self.win(b.acc, g0 + 2 * n, n), self.spec.activations[1])
+        self.activate(cand, self.acc(g0 + 2 * n, n), self.spec.activations[1])
         self.add(sharp.SubOp(h_dst, _cols(h_prev, blk.unit0, n), cand))
         self.add(sharp.FmaOp(h_dst, self.win(b.gates, g0, n), h_dst, cand))
 
@@ -206,8 +232,25 @@ class CellEmitter:
         if b.bias is not None:
             self.add(sharp.AddOp(acc, acc, self.row(b.bias, 0, gate_rows)))
 
+    def acc(self, col0: int, ncols: int) -> WindowAttr:
+        """Where gate pre-activations [col0, +ncols) are: acc, or in place in the projection (unfolded)."""
+        return self.xsrc(col0, ncols) if self.unfold else self.win(self.bufs.acc, col0, ncols)
+
+    def column_blocks(self, dst: WindowAttr, src: WindowAttr, matrix: str, row0: int, nrows: int,
+                      first_accumulates: bool) -> None:  # fmt: skip
+        """dst (+)= src R[row0:+nrows]^T, one dispatch per column block of src (the h blocks)."""
+        for k, (c0, cn) in enumerate(self.spans):
+            cols = _cols(src, src.col0.data + c0, cn)
+            ops = self.dispatch.emit(dst, cols, matrix, row0, nrows, first_accumulates or k > 0, (c0, cn))
+            self.add(*ops)
+            if k < len(self.spans) - 1:
+                self.early.extend((k, op) for op in ops)
+
     def recurrent_part(self, col0: int, ncols: int, src: WindowAttr) -> None:
         """acc[col0:+ncols] = input part + src R[col0:+ncols]^T."""
+        if self.unfold:
+            self.column_blocks(self.xsrc(col0, ncols), src, "R", col0, ncols, True)
+            return
         acc = self.win(self.bufs.acc, col0, ncols)
         if self.xproj is None:
             self.matvec(acc, src, "R", col0, ncols, True)
@@ -236,7 +279,7 @@ class CellEmitter:
         b, hs, n = self.bufs, self.bufs.hidden, blk.units
         f, g, h = self.spec.activations
         assert b.c is not None
-        acc = lambda gate: self.win(b.acc, blk.gate0 + gate * n, n)  # noqa: E731  gates i=0 o=1 f=2 c=3
+        acc = lambda gate: self.acc(blk.gate0 + gate * n, n)  # noqa: E731  gates i=0 o=1 f=2 c=3
         gate = lambda idx: self.win(b.gates, blk.gate0 + idx * n, n)  # noqa: E731
 
         def peep(idx: int) -> WindowAttr:  # P = [Pi, Po, Pf]
@@ -250,7 +293,7 @@ class CellEmitter:
             if not self.spec.input_forget:
                 self.add(sharp.FmaOp(acc(2), c_prev, peep(2), acc(2)))
         if fuse:
-            self.activate(self.win(b.gates, blk.gate0, 3 * n), self.win(b.acc, blk.gate0, 3 * n), f)
+            self.activate(self.win(b.gates, blk.gate0, 3 * n), self.acc(blk.gate0, 3 * n), f)
         else:
             self.activate(gate(0), acc(0), f)
             if self.spec.input_forget:

@@ -1,8 +1,11 @@
 """sharp-allocate: place every on-chip buffer in the vector or weight buffer.
 
-Buffers live from the first to the last layer that uses them; the pass packs
-them first-fit by lifetime, so layers that run one after another reuse the
-same addresses. A model whose live buffers exceed a memory's capacity is
+Lifetimes are counted in *epochs*: the straight-line code between two time
+loops is one epoch (schedules overlap anything in it, across layer
+boundaries), each time loop another (schedules put a barrier on either side of
+a loop). A buffer lives from the first to the last epoch that uses it; the
+pass packs buffers first-fit by lifetime, so layers that run one after
+another reuse the same addresses. A model whose live buffers exceed a memory's capacity is
 rejected with the layer, the need and the capacity.
 
 Before::
@@ -59,12 +62,20 @@ class SharpAllocatePass(ModulePass):
         layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
         buffers = {b.sym_name.data: b for b in op.body.block.ops if isinstance(b, sharp.BufferOp)}
         life: dict[str, tuple[int, int]] = {}
-        for index, layer in enumerate(layers):
-            for name in buffers_used(layer):
-                if name not in buffers:
-                    raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}")
-                first, _ = life.get(name, (index, index))
-                life[name] = (first, index)
+        layer_of_epoch: dict[int, sharp.LayerOp] = {}
+        epoch = 0
+        for layer in layers:
+            for item in layer.body.block.ops:
+                if isinstance(item, sharp.TimeLoopOp):
+                    epoch += 1
+                layer_of_epoch.setdefault(epoch, layer)
+                for name in buffers_used(item):
+                    if name not in buffers:
+                        raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}")
+                    first, _ = life.get(name, (epoch, epoch))
+                    life[name] = (first, epoch)
+                if isinstance(item, sharp.TimeLoopOp):
+                    epoch += 1
         capacity = {
             "vmem": cfg.vector_buffer_words,
             "wmem": cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision),
@@ -79,7 +90,7 @@ class SharpAllocatePass(ModulePass):
             live[space] = [(n, s, e) for n, s, e in live[space] if life[n][1] >= first]
             addr = _first_fit([(s, e) for _, s, e in live[space]], size)
             if addr + size > capacity[space]:
-                layer = layers[first].sym_name.data
+                layer = layer_of_epoch[first].sym_name.data
                 need = (addr + size) * unit_bytes[space]
                 have = capacity[space] * unit_bytes[space]
                 memory = "vector buffer" if space == "vmem" else "weight buffer"

@@ -58,14 +58,23 @@ def layer_array_cycles(cfg: HwConfig, tile: TileShape, shapes: list[tuple[int, i
 def choose_tiles(cfg: HwConfig, layers: list[list[tuple[int, int, int, int]]]) -> list[TileShape]:
     """Exact minimum over tile sequences of array cycles plus reconfiguration cycles."""
     candidates = list(cfg.tile_shapes) if cfg.reconfigurable else [cfg.default_tile]
+    costs = [
+        {tile: layer_array_cycles(cfg, tile, shapes) for tile in candidates} if shapes else {}
+        for shapes in layers
+    ]
+    return best_sequence(cfg, costs)
+
+
+def best_sequence(cfg: HwConfig, costs: list[dict[TileShape, int]]) -> list[TileShape]:
+    """The tile sequence minimising the layers' costs plus `reconfig_cycles` per change (a dynamic
+    program over layers; an empty cost table is a layer without matrix work, which keeps the tile)."""
     best: dict[TileShape, tuple[int, list[TileShape]]] = {cfg.default_tile: (0, [])}
-    for shapes in layers:
-        if not shapes:  # layers without matrix work keep the array as it is
+    for table in costs:
+        if not table:  # layers without matrix work keep the array as it is
             best = {t: (c, [*path, t]) for t, (c, path) in best.items()}
             continue
         step: dict[TileShape, tuple[int, list[TileShape]]] = {}
-        for tile in candidates:
-            work = layer_array_cycles(cfg, tile, shapes)
+        for tile, work in table.items():
             cost, path = min(
                 ((c + (cfg.reconfig_cycles if prev != tile else 0), p) for prev, (c, p) in best.items()),
                 key=lambda cp: (cp[0], cp[1]),
@@ -75,23 +84,50 @@ def choose_tiles(cfg: HwConfig, layers: list[list[tuple[int, int, int, int]]]) -
     return min(best.values(), key=lambda cp: (cp[0], cp[1]))[1]
 
 
+def scheduled_costs(cfg: HwConfig, precision: str, layers: list[sharp.LayerOp], scheme: str) -> list[dict[TileShape, int]]:
+    """Per layer, the cycles the layer takes under each candidate tile, scheduled by `scheme`.
+
+    Candidates: every tile no other tile beats on all of the layer's dispatch occupancies and
+    the array latency (the timing model is monotone in both, so a dominated tile cannot be
+    faster), pooled over all layers so a tile shared with a neighbour (no reconfiguration) is
+    priced too. Each is timed by the simulator's engine (`schedule_cost.layer_cycles`).
+    """
+    from sharp_compiler.transforms.schedule_cost import dispatch_costs, dominated, layer_cycles
+
+    menu = list(cfg.tile_shapes) if cfg.reconfigurable else [cfg.default_tile]
+    with_work = [layer for layer in layers if any(isinstance(o, sharp.DispatchOp) for o in layer.walk())]
+    pool: set[TileShape] = {cfg.default_tile} & set(menu)
+    for layer in with_work:
+        table = {tile: dispatch_costs(layer, cfg, tile) for tile in menu}
+        pool |= set(menu) - dominated(table)
+    candidates = [tile for tile in menu if tile in pool]
+    return [
+        {tile: layer_cycles(cfg, precision, layer, tile, scheme) for tile in candidates} if layer in with_work else {}
+        for layer in layers
+    ]
+
+
 @dataclass(frozen=True)
 class SharpReconfigurePass(ModulePass):
     """Pick each layer's tile geometry with the cost model; drop redundant reconfigurations."""
 
     name = "sharp-reconfigure"
     mode: str = "per-layer"
+    scheme: str = ""
+    """Price tiles under this schedule (`schedule_cost`), latencies included; "" prices array cycles."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.mode not in MODES:
             raise LoweringError(
                 f"sharp-reconfigure: mode must be one of {', '.join(MODES)}, got '{self.mode}'"
             )
-        cfg, _ = module_config(op)
+        cfg, precision = module_config(op)
         layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
         shapes = [dispatch_shapes(list(layer.body.block.ops)) for layer in layers]
         if self.mode == "fixed":
             tiles = [cfg.default_tile] * len(layers)
+        elif self.scheme:
+            tiles = best_sequence(cfg, scheduled_costs(cfg, precision, layers, self.scheme))
         else:
             tiles = choose_tiles(cfg, shapes)
         current = cfg.default_tile

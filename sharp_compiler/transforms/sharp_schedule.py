@@ -80,6 +80,13 @@ class _Chain:
                 self.link(op)
 
 
+def sequential_tokens(block: Block) -> dict[sharp.InstructionOp, list[int]]:
+    """The sequential scheme's masks (syncs inserted around loops)."""
+    chain = _Chain()
+    chain.walk(block)
+    return chain.masks
+
+
 @dataclass(frozen=True)
 class SharpSchedulePass(ModulePass):
     """Assign dependency tokens to every instruction according to a scheme."""
@@ -101,8 +108,6 @@ class SharpSchedulePass(ModulePass):
             cross_step = scheme != "intergate" and cfg.cross_step_overlap
             masks = assign_dataflow_tokens(op.body.block, cross_step)
         else:
-            chain = _Chain()
-            chain.walk(op.body.block)
-            masks = chain.masks
+            masks = sequential_tokens(op.body.block)
         for inst, (pop, push) in masks.items():
             inst.properties["tokens"] = TokensAttr(pop, push)
