@@ -90,7 +90,7 @@ def r_dispatches(model: Any, chunks: int) -> int:
 
     path = save_model(model)
     try:
-        ir = compile_onnx(path, precision="fp32", chunks=chunks, keep_ir=True).ir["convert-rnn-to-sharp"]
+        ir = compile_onnx(path, precision="fp32", chunks=chunks).ir("sharp")
     finally:
         path.unlink(missing_ok=True)
     return sum("sharp.dispatch" in line and "_Rbuf[" in line for line in ir.splitlines())

@@ -69,7 +69,9 @@ def test_quiet_run(workdir: Path) -> None:
 
 ERRORS = [
     ("corrupt binary", ["bad.sbin", "--inputs", "in.npz", "-o", "out.npz"], 1, "bad.sbin: checksum mismatch"),
-    ("missing binary", ["nope.sbin", "--inputs", "in.npz", "-o", "out.npz"], 1, "nope.sbin: cannot read"),
+    ("missing binary", ["nope.sbin", "--inputs", "in.npz", "-o", "out.npz"], 1, "nope.sbin: no such file"),
+    ("directory as binary", [".", "--inputs", "in.npz"], 1, ".: is a directory, expected a .sbin binary"),
+    ("directory as output", ["model.sbin", "--inputs", "in.npz", "-o", "."], 1, ".: cannot write (is a directory)"),
     ("missing input", ["model.sbin", "-o", "out.npz"], 1, "missing input 'X' (expected float32[4, 2, 3])"),
     ("wrong shape", ["model.sbin", "--inputs", "wrong.npz", "-o", "out.npz"], 1,
      "input 'X': expected shape [4, 2, 3], got [2, 3]"),

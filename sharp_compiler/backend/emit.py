@@ -55,7 +55,7 @@ def _four(text: str) -> tuple[int, int, int, int]:
 def _array(value: Attribute, name: str) -> np.ndarray:
     if getattr(value, "is_elided", False):
         raise LoweringError(
-            f"weights of tensor '{name}' were elided when printed; re-run with --sharp-inline-weights"
+            f"weights of tensor '{name}' were elided when printed; re-run with --inline-weights"
         )
     return np.ascontiguousarray(value.as_array())  # type: ignore[attr-defined]
 
