@@ -132,11 +132,15 @@ def compile_module(
     precision: str = _DEFAULTS.precision,
     reconfigure: str = _DEFAULTS.reconfigure,
     chunks: int = _DEFAULTS.chunks,
+    input_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
 ) -> Program:
     """Compile an `rnn`-dialect module (e.g. built by another compiler); the module is not modified.
 
     `hw` is a preset name or a JSON file, `budget` a multiplier count overriding the preset's,
     `schedule` the `sharp-schedule` scheme, `precision` `fp16`/`fp32` (default: the preset's).
+    The binary names its inputs and outputs `input_names`/`output_names` (default: the
+    `rnn.input_names`/`rnn.output_names` attributes of `func.func @main`, else input0, output0...).
     """
     if budget is not None and budget <= 0:
         raise ValueError(f"budget must be a positive power of two, got {budget}")
@@ -151,6 +155,8 @@ def compile_module(
         chunks=chunks,
     )
     working = module.clone()
+    _name_io(working, "rnn.input_names", input_names)
+    _name_io(working, "rnn.output_names", output_names)
     working.verify()
     stages = [("rnn", working.clone())]
     ctx = make_context()
@@ -159,6 +165,18 @@ def compile_module(
         working.verify()
         stages.append((p.name, working.clone()))
     return Program(emit_binary(working), tuple(stages))
+
+
+def _name_io(module: ModuleOp, key: str, names: Sequence[str] | None) -> None:
+    if names is None:
+        return
+    from xdsl.dialects.builtin import ArrayAttr, StringAttr
+    from xdsl.dialects.func import FuncOp
+
+    mains = [op for op in module.ops if isinstance(op, FuncOp) and op.sym_name.data == "main"]
+    if not mains:
+        raise ValueError("the module has no func.func @main to name the inputs and outputs of")
+    mains[0].attributes[key] = ArrayAttr([StringAttr(n) for n in names])
 
 
 def compile_onnx(
