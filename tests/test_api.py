@@ -29,7 +29,9 @@ def test_docs_have_the_two_scripts_the_issue_asks_for() -> None:
 
 def test_import_is_light_and_versioned() -> None:
     code = "import sys, sharp_compiler; print(sharp_compiler.__version__, 'xdsl' in sys.modules, 'onnx' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert out[1:] == ["False", "False"] and re.match(r"\d+\.\d+", out[0])
 
 

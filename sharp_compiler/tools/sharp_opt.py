@@ -84,7 +84,7 @@ def diagnose(err: BaseException, module: ModuleOp | None) -> Diagnostic:
         return Diagnostic(where.line, f"{where.file}:{where.line}:{where.col}: {' '.join(err.msg.split())}")
     op = getattr(err, "op", None)
     if not isinstance(op, Operation) and module is not None:
-        op = first_unverified(module)
+        op = first_unverified(module) or module
     message = one_line(err).removeprefix("Operation does not verify: ")
     if not isinstance(op, Operation):
         return Diagnostic(None, message)

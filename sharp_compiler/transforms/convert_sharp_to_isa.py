@@ -29,6 +29,7 @@ from xdsl.dialects.builtin import IntAttr, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
+from sharp_compiler.diagnostics import at_op
 from sharp_compiler.dialects import sharp, sharp_isa
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, CopyAttr, DramWindowAttr, WindowAttr
 from sharp_compiler.isa.program import (
@@ -138,7 +139,7 @@ def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
         props["imm"] = IntAttr(imm)
     tokens = op.tokens_attr()
     if tokens is None:
-        raise LoweringError(f"{op.name} has no dependency tokens; run sharp-schedule first")
+        raise LoweringError(f"{op.name} has no dependency tokens; run sharp-schedule first", op)
     props["tokens"] = tokens
     return sharp_isa.INSTRUCTION_OPS[op.OPCODE](properties=props)
 
@@ -150,9 +151,10 @@ def _flatten(ops: list[Operation], tables: _Tables, code: list[Operation]) -> No
             _flatten(list(op.body.block.ops), tables, code)
             code.append(sharp_isa.INSTRUCTION_OPS[Opcode.ENDLOOP]())
         elif isinstance(op, sharp.InstructionOp):
-            code.append(_instruction(op, tables))
+            with at_op(op):
+                code.append(_instruction(op, tables))
         else:
-            raise LoweringError(f"unexpected {op.name} inside a layer")
+            raise LoweringError(f"unexpected {op.name} inside a layer", op)
 
 
 @dataclass(frozen=True)
@@ -178,7 +180,7 @@ class ConvertSharpToIsaPass(ModulePass):
             elif isinstance(item, sharp.BufferOp):
                 if item.base is None:
                     raise LoweringError(
-                        f"buffer @{item.sym_name.data} has no address; run sharp-allocate first"
+                        f"buffer @{item.sym_name.data} has no address; run sharp-allocate first", item
                     )
                 tables.regions[item.sym_name.data] = len(tables.regions)
                 region = Region(item.sym_name.data, Space[item.space.data.upper()], item.rows.data, item.cols.data,
