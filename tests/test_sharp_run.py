@@ -52,7 +52,7 @@ def test_run_writes_outputs_stats_and_trace(workdir: Path) -> None:
     stats = json.loads((workdir / "s.json").read_text())
     assert stats["cycles"] > 0 and stats["layers"][0]["name"] == "lstm_0"
     trace = json.loads((workdir / "t.json").read_text())
-    assert {e["tid"] for e in trace["traceEvents"] if e["ph"] == "X"} <= {0, 1, 2, 3}
+    assert {e["tid"] for e in trace["traceEvents"] if e["ph"] == "X"} <= {0, 1, 2, 3, 8}  # units, layers
     assert sorted(p.name for p in workdir.iterdir()) == [
         "in.npz",
         "model.sbin",

@@ -1,7 +1,7 @@
 """sharp-compile: ONNX model -> SHARP binary in one step (like iree-compile).
 
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
-             [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule sequential|dataflow]
+             [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule SCHEME]
              [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR [--inline-weights]]
 """
 
@@ -46,8 +46,8 @@ def build_parser() -> OneLineArgumentParser:
     )
     parser.add_argument("--reconfigure", choices=("per-layer", "fixed"), default=DEFAULTS.reconfigure,
                         help="choose each layer's tile geometry, or keep the preset's default")  # fmt: skip
-    parser.add_argument("--schedule", choices=("sequential", "dataflow"), default=DEFAULTS.scheme,
-                        help="scheduling scheme: every instruction after the previous one, or as soon as its data is ready")  # fmt: skip
+    parser.add_argument("--schedule", default=DEFAULTS.scheme, metavar="SCHEME",
+                        help="sharp-schedule scheme: sequential, intergate, unfolded or auto (docs/passes.md)")  # fmt: skip
     parser.add_argument("--chunks", type=int, default=DEFAULTS.chunks,
                         help="cut recurrent layers' hidden units into N blocks (intergate pipelining)")  # fmt: skip
     parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
