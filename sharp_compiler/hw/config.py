@@ -25,6 +25,8 @@ from typing import Any
 PRESET_NAMES = ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
 DEFAULT_PRESET = "sharp-4k"
 PRECISIONS = ("fp16", "fp32")
+WORD_BYTES = 4
+"""Bytes of one fp32 word: a vector-buffer element, and an fp32 weight."""
 MIN_TILE_MACS = 64
 
 
@@ -114,7 +116,7 @@ class HwConfig:
 
     def weight_bytes_per_element(self, precision: str) -> int:
         """Bytes one weight takes in the weight buffer and in the binary."""
-        return 2 if precision == "fp16" else 4
+        return 2 if precision == "fp16" else WORD_BYTES
 
     def pj_per_mac(self, precision: str) -> float:
         """Energy of one MAC in the given datapath mode."""

@@ -43,7 +43,7 @@ from sharp_compiler.isa.program import (
     TensorKind,
     View,
 )
-from sharp_compiler.isa.spec import OPS, Flag, Opcode, OperandKind, nop_flags
+from sharp_compiler.isa.spec import OPS, Flag, Opcode, OperandKind, nop_flags, pack_tile
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 DTYPE_NAMES = {"f32": "float32", "f16": "float16", "i32": "int32", "i64": "int64"}
@@ -130,7 +130,7 @@ def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
         flags |= nop_flags(op.unit)
     imm = 0
     if isinstance(op, sharp.ConfigureTileOp):
-        imm = op.tile.rows.data << 16 | op.tile.cols.data
+        imm = pack_tile(*op.tile.shape)
     elif isinstance(op, sharp.FillOp):
         imm = struct.unpack("<I", struct.pack("<f", float(op.value.data)))[0]
     if flags:

@@ -25,6 +25,7 @@ from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
+from sharp_compiler.hw.config import WORD_BYTES
 from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.rnn_access import LoweringError
 
@@ -69,7 +70,7 @@ class SharpAllocatePass(ModulePass):
             "vmem": cfg.vector_buffer_words,
             "wmem": cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision),
         }
-        unit_bytes = {"vmem": 4, "wmem": cfg.weight_bytes_per_element(precision)}
+        unit_bytes = {"vmem": WORD_BYTES, "wmem": cfg.weight_bytes_per_element(precision)}
         live: dict[str, list[tuple[str, int, int]]] = {"vmem": [], "wmem": []}
         order = sorted(life, key=lambda n: (life[n][0], n))
         for name in order:
