@@ -75,7 +75,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             )  # fmt: skip
         except DiagnosticException as err:
             where = located(err)
-            raise ToolError(f"{args.model}: {where}: {one_line(err)}" if where else one_line(err)) from None
+            message = one_line(err).removeprefix(f"{args.model}: ")
+            raise ToolError(
+                f"{args.model}: {where}: {message}" if where else f"{args.model}: {message}"
+            ) from None
         writers: list[tuple[str | Path, Writer]] = []
         if args.emit_ir:
             out = Path(args.emit_ir)

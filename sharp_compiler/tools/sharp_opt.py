@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import IO, NoReturn
 
-from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, NameLoc, StringAttr, UnknownLoc
 from xdsl.ir import Operation
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
@@ -77,8 +77,8 @@ def first_unverified(module: ModuleOp) -> Operation | None:
     return None
 
 
-def diagnose(err: BaseException, module: ModuleOp | None) -> Diagnostic:
-    """A located one-line diagnostic for a parse, verifier or pass error."""
+def diagnose(err: BaseException, module: ModuleOp | None, origin: str = "") -> Diagnostic:
+    """A located one-line diagnostic for a parse, verifier or pass error (`origin`: the input's name)."""
     if isinstance(err, ParseError):
         where = err.span.get_location()
         return Diagnostic(where.line, f"{where.file}:{where.line}:{where.col}: {' '.join(err.msg.split())}")
@@ -86,11 +86,18 @@ def diagnose(err: BaseException, module: ModuleOp | None) -> Diagnostic:
     if not isinstance(op, Operation) and module is not None:
         op = first_unverified(module) or module
     message = one_line(err).removeprefix("Operation does not verify: ")
+    prefix = f"{origin}: " if origin and not message.startswith(origin) else ""
     if not isinstance(op, Operation):
-        return Diagnostic(None, message)
+        return Diagnostic(None, prefix + message)
     loc = op.location
     line = loc.line.data if isinstance(loc, FileLineColLoc) and loc.line.data else None
-    return Diagnostic(line, f"{location_text(op)}: {message}")
+    if (
+        isinstance(loc, FileLineColLoc)
+        or isinstance(loc, NameLoc)
+        and isinstance(loc.location, FileLineColLoc)
+    ):
+        prefix = ""  # the location names the file
+    return Diagnostic(line, f"{prefix}{location_text(op)}: {message}")
 
 
 EXPECTED = re.compile(r"//\s*expected-error\s*(@[+-]\d+|@above|@below)?\s*\{\{(.*?)\}\}")
@@ -239,7 +246,7 @@ class SharpOptMain(xDSLOptMain):
             except (ParseError, DiagnosticException, ValueError) as err:
                 if isinstance(err, ValueError) and not _is_sharp_error(err):
                     raise
-                diagnostic = diagnose(err, module)
+                diagnostic = diagnose(err, module, self.get_input_name())
                 expected = self.expected(data, offset)
                 if self.args.verify_diagnostics and expected:
                     failed |= not self.check_expected(diagnostic, expected)
@@ -310,7 +317,7 @@ class SharpOptMain(xDSLOptMain):
             self.apply_passes(module)
             binary = encode_module(module)
         except (ParseError, DiagnosticException) as err:
-            raise ToolError(diagnose(err, module).text) from None
+            raise ToolError(diagnose(err, module, self.get_input_name()).text) from None
         atomic_write(self.args.output_file, binary)
 
 

@@ -63,7 +63,7 @@ class SharpAllocatePass(ModulePass):
         for index, layer in enumerate(layers):
             for name in buffers_used(layer):
                 if name not in buffers:
-                    raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}")
+                    raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}", layer)
                 first, _ = life.get(name, (index, index))
                 life[name] = (first, index)
         capacity = {
@@ -86,7 +86,8 @@ class SharpAllocatePass(ModulePass):
                 memory = "vector buffer" if space == "vmem" else "weight buffer"
                 raise LoweringError(
                     f"layer @{layer} needs {need} bytes of {memory}, {cfg.name} has {have}: "
-                    "the model does not fit this configuration"
+                    "the model does not fit this configuration",
+                    layers[first],
                 )
             live[space].append((name, addr, addr + size))
             buf.properties["base"] = IntAttr(addr)
