@@ -14,6 +14,9 @@ with each parameter a plain upstream attribute (dialects/README.md lists the map
 IRDL cannot declare `NoTerminator`, so every block of a sharp op (`sharp.layer`,
 `sharp.time_loop`) ends with `"ub.unreachable"() : () -> ()` in this form: upstream's
 structural terminator; nothing executes it.
+
+`from_upstream_text` reads mlir-opt's output back into sharp's own ops and attributes
+(`sharp-opt --from-upstream`), so a module can go to upstream MLIR and come back.
 """
 
 from __future__ import annotations
@@ -21,9 +24,23 @@ from __future__ import annotations
 import io
 from functools import cache
 
-from xdsl.dialects.builtin import BytesAttr, IntAttr, ModuleOp, NoneAttr
+from xdsl.context import Context
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    BytesAttr,
+    IntAttr,
+    IntegerAttr,
+    ModuleOp,
+    NoneAttr,
+    StringAttr,
+    UnitAttr,
+)
+from xdsl.dialects.utils import EnumAttribute
 from xdsl.ir import Attribute, Data, ParametrizedAttribute, TypeAttribute
+from xdsl.irdl import AttrConstraint, ConstraintContext
 from xdsl.printer import Printer
+from xdsl.rewriter import Rewriter
+from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
 
 SHARP_DIALECTS = ("rnn.", "sharp.", "sharp_isa.")
@@ -93,3 +110,104 @@ def upstream_generic_text(module: ModuleOp) -> str:
     printer = UpstreamPrinter(stream=stream, print_generic_format=True, print_properties_as_attributes=True)
     printer.print_op(_close_blocks(module))
     return stream.getvalue() + "\n"
+
+
+def _dynamic_context() -> Context:
+    """builtin, func and ub, with sharp's dialects as upstream sees them (loaded from their IRDL)."""
+    from xdsl.dialects.builtin import Builtin
+    from xdsl.dialects.func import Func
+    from xdsl.dialects.ub import UB
+
+    from sharp_compiler.dialects.irdl_export import ALL_FILE, load_irdl, render_all
+
+    ctx = Context()
+    for dialect in (Builtin, Func, UB, *load_irdl(render_all()[ALL_FILE]).values()):
+        ctx.load_dialect(dialect)
+    return ctx
+
+
+def _candidates(attr: Attribute) -> list[Attribute]:
+    """`attr` and what it may have been before `UpstreamPrinter` respelled it."""
+    out = [attr]
+    if isinstance(attr, IntegerAttr):
+        out.append(IntAttr(attr.value.data))
+    elif isinstance(attr, StringAttr) and attr.data.startswith("0x"):
+        out.append(BytesAttr(bytes.fromhex(attr.data[2:])))
+    elif isinstance(attr, UnitAttr):
+        out.append(NoneAttr())
+    return out
+
+
+def _fit(value: Attribute, constraint: AttrConstraint | None) -> Attribute:
+    """The first spelling of `value` that `constraint` accepts (the value itself when none does)."""
+    for candidate in _candidates(value):
+        try:
+            if constraint is not None:
+                constraint.verify(candidate, ConstraintContext())
+            return candidate
+        except VerifyException:
+            continue
+    return value
+
+
+def _real_attribute(attr: Attribute, classes: dict[str, type[Attribute]]) -> Attribute:
+    """An upstream-spelled sharp attribute back as the xDSL attribute it was printed from."""
+    if isinstance(attr, ArrayAttr):
+        return ArrayAttr([_real_attribute(a, classes) for a in attr.data])
+    if not isinstance(attr, ParametrizedAttribute) or attr.name not in classes:
+        return attr
+    cls = classes[attr.name]
+    params = [_real_attribute(p, classes) for p in attr.parameters]
+    if issubclass(cls, EnumAttribute):
+        (value,) = params
+        assert isinstance(value, StringAttr)
+        return cls(cls.enum_type(value.data))
+    assert issubclass(cls, ParametrizedAttribute)
+    defs = cls.get_irdl_definition().parameters
+    return cls.new([_fit(p, d.constr) for p, (_, d) in zip(params, defs, strict=True)])
+
+
+def from_upstream_text(text: str, origin: str = "<upstream>") -> ModuleOp:
+    """Read back what mlir-opt prints for `--upstream-generic` output: the module with sharp's own ops."""
+    from xdsl.parser import Parser
+
+    from sharp_compiler.universe import DIALECTS
+
+    dialects = [factory() for factory in DIALECTS.values()]
+    ops = {op.name: op for d in dialects for op in d.operations}
+    classes: dict[str, type[Attribute]] = {
+        upstream_names().get(a, a.name): a for d in dialects for a in d.attributes
+    }
+    module = Parser(_dynamic_context(), text, origin).parse_module()
+    for key, value in list(module.attributes.items()):
+        module.attributes[key] = _real_attribute(value, classes)
+    for old in list(module.walk(reverse=True)):
+        if old.name not in ops:
+            continue
+        cls = ops[old.name]
+        definition = cls.get_irdl_definition()
+        props_defs = dict(definition.properties)
+        attrs_defs = dict(definition.attributes)
+        properties: dict[str, Attribute] = {}
+        attributes: dict[str, Attribute] = {}
+        for key, value in old.attributes.items():
+            real = _real_attribute(value, classes)
+            if key in props_defs or key == "operandSegmentSizes":
+                constraint = props_defs[key].constr if key in props_defs else None
+                properties[key] = _fit(real, constraint)
+            else:
+                constraint = attrs_defs[key].constr if key in attrs_defs else None
+                attributes[key] = _fit(real, constraint)
+        order = [*props_defs, *sorted(properties)]  # the definition's order, as sharp prints it
+        properties = {k: properties[k] for k in dict.fromkeys(order) if k in properties}
+        regions = [old.detach_region(r) for r in list(old.regions)]
+        for region in regions:
+            for block in region.blocks:
+                last = block.last_op
+                if last is not None and last.name == "ub.unreachable":
+                    block.erase_op(last)
+        new = cls.create(operands=old.operands, result_types=[r.type for r in old.results], properties=properties,
+                         attributes=attributes, regions=regions, successors=old.successors)  # fmt: skip
+        Rewriter.replace_op(old, new)
+    module.verify()
+    return module

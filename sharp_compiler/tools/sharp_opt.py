@@ -4,6 +4,7 @@
     sharp-opt in.mlir -p 'PASS{option=value}' -t TARGET
     sharp-opt model.onnx --inline-weights                 # print every weight in hex
     sharp-opt in.mlir --upstream-generic                  # generic form for upstream mlir-opt
+    sharp-opt --from-upstream up.mlir                     # ... and mlir-opt's output back
 
 Dialects, passes and targets come from `sharp_compiler.universe`. The driver differs from
 xdsl-opt where mlir-opt users expect it to (docs/cli.md):
@@ -177,6 +178,11 @@ class SharpOptMain(xDSLOptMain):
             action="store_true",
             help="print the generic form upstream mlir-opt parses with --irdl-file=dialects/all.irdl.mlir",
         )
+        arg_parser.add_argument(
+            "--from-upstream",
+            action="store_true",
+            help="read what mlir-opt printed for --upstream-generic output (sharp's ops and attributes again)",
+        )
 
     def _import_onnx(self, stream: IO[bytes]) -> ModuleOp:
         from sharp_compiler.frontend.onnx_import import import_onnx
@@ -198,6 +204,10 @@ class SharpOptMain(xDSLOptMain):
             raise ToolError(
                 f"{self.get_input_name()}: not a text file (a binary where IR text was expected?)"
             ) from None
+        if self.args.from_upstream:
+            from sharp_compiler.dialects.upstream import from_upstream_text
+
+            return from_upstream_text("\n" * start_offset + text, self.get_input_name())
         parser = LocatingParser(self.ctx, "\n" * start_offset + text, self.get_input_name())
         return parser.parse_module(not self.args.no_implicit_module)
 
