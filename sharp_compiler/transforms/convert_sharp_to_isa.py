@@ -25,7 +25,7 @@ import struct
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntAttr, ModuleOp, TensorType
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
@@ -36,6 +36,7 @@ from sharp_compiler.isa.program import (
     ActParam,
     CopyDesc,
     DmaDesc,
+    Instruction,
     LayerInfo,
     Region,
     Space,
@@ -43,7 +44,7 @@ from sharp_compiler.isa.program import (
     TensorKind,
     View,
 )
-from sharp_compiler.isa.spec import OPS, Flag, Opcode, OperandKind, nop_flags, pack_tile
+from sharp_compiler.isa.spec import NO_OPERAND, OPS, Flag, Opcode, OperandKind, nop_flags, pack_tile
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 DTYPE_NAMES = {"f32": "float32", "f16": "float16", "i32": "int32", "i64": "int64"}
@@ -115,10 +116,9 @@ class _Tables:
 
 def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
     spec = OPS[op.OPCODE]
-    props: dict[str, Attribute] = {}
     used = [k for k in spec.operands if k is not OperandKind.NONE]
-    for slot, kind, attr in zip("abcd", used, op.slot_attrs(), strict=False):
-        props[slot] = IntAttr(tables.operand(kind, attr))
+    slots = [tables.operand(kind, attr) for kind, attr in zip(used, op.slot_attrs(), strict=False)]
+    a, b, c, d = (*slots, *[NO_OPERAND] * (4 - len(slots)))
     flags = 0
     if op.properties.get("accumulate") is not None:
         flags |= Flag.ACCUMULATE
@@ -133,23 +133,22 @@ def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
         imm = pack_tile(*op.tile.shape)
     elif isinstance(op, sharp.FillOp):
         imm = struct.unpack("<I", struct.pack("<f", float(op.value.data)))[0]
-    if flags:
-        props["flags"] = IntAttr(flags)
-    if imm:
-        props["imm"] = IntAttr(imm)
     tokens = op.tokens_attr()
     if tokens is None:
         raise LoweringError(f"{op.name} has no dependency tokens; run sharp-schedule first", op)
-    props["tokens"] = tokens
-    return sharp_isa.INSTRUCTION_OPS[op.OPCODE](properties=props)
+    instruction = sharp_isa.instruction(
+        Instruction(op.OPCODE, tokens.pop.data, tokens.push.data, flags, a, b, c, d, imm)
+    )
+    instruction.properties["tokens"] = tokens  # kept even when empty: the schedule ran
+    return instruction
 
 
 def _flatten(ops: list[Operation], tables: _Tables, code: list[Operation]) -> None:
     for op in ops:
         if isinstance(op, sharp.TimeLoopOp):
-            code.append(sharp_isa.INSTRUCTION_OPS[Opcode.LOOP](properties={"imm": IntAttr(op.trips.data)}))
+            code.append(sharp_isa.instruction(Instruction(Opcode.LOOP, imm=op.trips.data)))
             _flatten(list(op.body.block.ops), tables, code)
-            code.append(sharp_isa.INSTRUCTION_OPS[Opcode.ENDLOOP]())
+            code.append(sharp_isa.instruction(Instruction(Opcode.ENDLOOP)))
         elif isinstance(op, sharp.InstructionOp):
             with at_op(op):
                 code.append(_instruction(op, tables))
