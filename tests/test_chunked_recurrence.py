@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import (
+from e2e_helpers import (
     assert_outputs_close,
     compile_model,
     ort_outputs,
@@ -84,7 +84,7 @@ def test_fallbacks_and_clamping_stay_exact(kwargs: dict[str, Any]) -> None:
 
 def r_dispatches(model: Any, chunks: int) -> int:
     """Dispatches of R per time step in the lowered IR (one per block)."""
-    from conftest import save_model
+    from e2e_helpers import save_model
 
     from sharp_compiler.api import compile_onnx
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import compile_model, rnn_model, stack_model
+from e2e_helpers import compile_model, rnn_model, stack_model
 
 from sharp_compiler import sim
 
@@ -26,7 +26,7 @@ def test_whole_sequence_code_size_does_not_depend_on_the_sequence_length() -> No
 
 
 def test_ir_size_does_not_depend_on_the_sequence_length(tmp_path) -> None:  # noqa: ANN001
-    from conftest import save_model
+    from e2e_helpers import save_model
 
     from sharp_compiler import compile_onnx
 
