@@ -230,7 +230,8 @@ class SharpOptMain(xDSLOptMain):
         try:
             return super().prepare_input()
         except ValueError as e:
-            raise ToolError(str(e)) from None
+            hint = " (sharp-opt reads .mlir and .onnx, -f picks one; sharp-translate reads .sbin binaries)"
+            raise ToolError(f"{self.get_input_name()}: {str(e)[0].lower()}{str(e)[1:]}{hint}") from None
 
     def run(self) -> int:  # type: ignore[override]
         """Process every chunk; returns the exit status."""
