@@ -26,14 +26,22 @@ def stream(
     cmd: list[str], env: dict[str, str] | None = None, show: re.Pattern[str] | None = None
 ) -> tuple[str, int]:
     """Run `cmd`, echoing its output as it comes (only lines matching `show`, when given)."""
+    env = dict(env or os.environ, PYTHONUNBUFFERED="1")  # progress as it happens, not in 8 KiB blocks
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
     assert proc.stdout is not None
+    if show is None:  # every character as it comes: pytest's progress dots
+        chunks = []
+        for char in iter(lambda: proc.stdout.read(1), ""):  # type: ignore[union-attr]
+            chunks.append(char)
+            sys.stdout.write(char)
+            sys.stdout.flush()
+        return "".join(chunks), proc.wait()
     lines = []
     for line in proc.stdout:
         lines.append(line)
-        if show is None or show.match(line):
+        if show.match(line):
             sys.stdout.write(line)
             sys.stdout.flush()
     return "".join(lines), proc.wait()
