@@ -42,7 +42,7 @@ def main() -> int:
     parser.add_argument("--hw", default="sharp-4k")
     parser.add_argument("--precision", default="fp32")
     args = parser.parse_args()
-    from sharp_compiler.api import compile_onnx, run
+    from sharp_compiler import compile_onnx, simulate
 
     x = np.random.default_rng(1).standard_normal((args.steps, args.batch, args.input)).astype(np.float32)
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,7 +57,7 @@ def main() -> int:
                 binary = compile_onnx(
                     model, hw=args.hw, precision=args.precision, schedule=scheme, chunks=chunks
                 )
-                stats = run(binary.binary, {"X": x}).stats
+                stats = simulate(binary, {"X": x}).stats
                 base = base or stats["cycles"]
                 print(f"{scheme:>10s} {chunks:>6d} {stats['cycles']:>9d} {stats['mac_utilization']:>6.1%} "
                       f"{stats['cycles'] / base:>7.3f}x")  # fmt: skip

@@ -1,21 +1,25 @@
-"""Python API for embedding sharp in other tools.
+"""The embedding API: compile an ONNX model or an `rnn` module, get the binary and the IR, simulate.
 
-    >>> from sharp_compiler.api import compile_onnx, run
-    >>> result = compile_onnx("model.onnx", hw="sharp-4k", budget=16384, keep_ir=True)
-    >>> result.ir["rnn"][:40]                       # the IR after each level, as text
-    >>> sim = run(result.binary, {"X": x})          # outputs + statistics
-    >>> sim.outputs["Y_h"], sim.stats["cycles"]
+    >>> import sharp_compiler
+    >>> program = sharp_compiler.compile_onnx("model.onnx", hw="sharp-4k", budget=16384)
+    >>> program.ir("sharp")                      # the IR after the lowering, as text
+    >>> result = sharp_compiler.simulate(program, {"X": x})
+    >>> result.outputs["Y"], result.stats["cycles"]
 
-Every stage is also reachable on its own: `import_model` (ONNX -> `rnn`),
-`lower` (`rnn` module -> `sharp_isa` module, through the default pipeline),
-`emit_binary` (`sharp_isa` module -> bytes).
+Names and defaults are the CLI's (`sharp-compile --hw --budget --schedule --precision
+--reconfigure --chunks --input-shape`; `sharp-run --timing --no-check --trace`). The stages
+`Program.ir` knows are `rnn` (the frontend's output), the name of every pass of the pipeline
+(`convert-rnn-to-sharp`, ..., `convert-sharp-to-isa`) and the aliases `sharp` (after the
+lowering) and `sharp_isa` (the last stage). See docs/api.md.
 """
 
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
-from pathlib import Path
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from xdsl.context import Context
@@ -23,6 +27,16 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.printer import Printer
 
 from sharp_compiler.pipeline import PipelineOptions, pipeline_passes
+
+if TYPE_CHECKING:
+    import onnx
+
+    from sharp_compiler.isa.program import Program as IsaProgram
+
+_DEFAULTS = PipelineOptions()
+
+STAGE_ALIASES = {"sharp": "convert-rnn-to-sharp", "sharp_isa": "convert-sharp-to-isa"}
+"""Level names accepted by `Program.ir` beside the pass names."""
 
 
 def make_context() -> Context:
@@ -46,60 +60,99 @@ def module_text(module: ModuleOp) -> str:
     return stream.getvalue() + "\n"
 
 
-def import_model(path: str | Path, input_shapes: dict[str, tuple[int, ...]] | None = None) -> ModuleOp:
-    """ONNX file -> `rnn` module (checker, shape inference, folding first)."""
+def import_model(
+    model: str | os.PathLike[str] | bytes | onnx.ModelProto,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> ModuleOp:
+    """ONNX model (a path, serialized bytes or a `ModelProto`) -> `rnn` module."""
     from sharp_compiler.frontend.onnx_import import import_onnx
 
-    return import_onnx(str(path), input_shapes=input_shapes, origin=str(path))
+    if isinstance(model, str | os.PathLike):
+        return import_onnx(model, input_shapes=input_shapes, origin=os.fspath(model))
+    if isinstance(model, bytes | bytearray | memoryview):
+        return import_onnx(bytes(model), input_shapes=input_shapes)
+    origin = f"<ModelProto {model.graph.name}>" if model.graph.name else "<ModelProto>"
+    return import_onnx(model.SerializeToString(), input_shapes=input_shapes, origin=origin)
 
 
-@dataclass
-class CompileResult:
+@dataclass(frozen=True)
+class Program:
+    """A compiled model: the binary, and the module after every stage of the pipeline."""
+
     binary: bytes
-    ir: dict[str, str] = field(default_factory=dict)
-    """Textual IR after each level when `keep_ir` (keys: rnn, sharp, sharp-scheduled, sharp_isa)."""
+    stages: tuple[tuple[str, ModuleOp], ...]
+    """(stage name, module after that stage), in pipeline order; see `ir`."""
+
+    @property
+    def stage_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.stages)
+
+    def module(self, stage: str = "sharp_isa") -> ModuleOp:
+        """A copy of the module after `stage` (a pass name, or `rnn`, `sharp`, `sharp_isa`)."""
+        wanted = STAGE_ALIASES.get(stage, stage)
+        for name, module in self.stages:
+            if name == wanted:
+                return module.clone()
+        known = ", ".join((*self.stage_names, *STAGE_ALIASES))
+        raise ValueError(f"unknown stage '{stage}'; expected one of {known}")
+
+    def ir(self, stage: str = "sharp_isa", *, inline_weights: bool = False) -> str:
+        """The IR after `stage` as text; weights over 16 elements print `elided` unless `inline_weights`."""
+        from sharp_compiler.dialects.weights import inline_weights as inlined
+
+        module = self.module(stage)
+        with inlined(inline_weights):
+            return module_text(module)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the binary (atomically: a failure leaves no partial file)."""
+        from sharp_compiler.tools.cli import atomic_write
+
+        atomic_write(path, self.binary)
 
 
-def lower(module: ModuleOp, options: PipelineOptions, ir: dict[str, str] | None = None) -> ModuleOp:
-    """Run the default pipeline in place; optionally record the IR after each pass."""
-    ctx = make_context()
-    if ir is not None:
-        ir["rnn"] = module_text(module)
-    for p in pipeline_passes(options):
-        p.apply(ctx, module)
-        if ir is not None:
-            ir[p.name] = module_text(module)
-    return module
+@dataclass(frozen=True)
+class Result:
+    """What `simulate` returns."""
+
+    outputs: dict[str, np.ndarray]
+    """Keyed by ONNX output name, shaped and typed as declared."""
+    stats: dict[str, Any]
+    """JSON-ready statistics (docs/simulator.md)."""
+    trace: dict[str, Any] | None
+    """The Chrome-trace / Perfetto document (`json.dump` it) when `trace=True`, else None."""
 
 
-def emit_binary(module: ModuleOp) -> bytes:
-    from sharp_compiler.backend.targets import encode_module
-
-    return encode_module(module)
-
-
-def compile_onnx(
-    path: str | Path,
+def compile_module(
+    module: ModuleOp,
     *,
-    hw: str = "sharp-4k",
-    budget: int = 0,
-    precision: str = "",
-    reconfigure: str = "per-layer",
-    schedule: str = "auto",
-    chunks: int = 1,
-    order: str = "row",
-    interleave: bool = True,
-    input_shapes: dict[str, tuple[int, ...]] | None = None,
-    keep_ir: bool = False,
-) -> CompileResult:
-    """Compile an ONNX model for a SHARP configuration.
+    hw: str = _DEFAULTS.hw,
+    budget: int | None = None,
+    schedule: str = _DEFAULTS.scheme,
+    precision: str = _DEFAULTS.precision,
+    reconfigure: str = _DEFAULTS.reconfigure,
+    chunks: int = _DEFAULTS.chunks,
+    order: str = _DEFAULTS.order,
+    interleave: bool = _DEFAULTS.interleave,
+    input_names: Sequence[str] | None = None,
+    output_names: Sequence[str] | None = None,
+) -> Program:
+    """Compile an `rnn`-dialect module (e.g. built by another compiler); the module is not modified.
 
-    `chunks` > 1 cuts each recurrent layer's hidden units into that many blocks so the cell
-    update of one block overlaps the matrix work of the next (with `schedule="dataflow"`).
+    `hw` is a preset name or a JSON file, `budget` a multiplier count overriding the preset's,
+    `schedule` the scheme (`auto`, `sequential`, `intergate`, `unfolded`), `precision` `fp16`/`fp32`
+    (default: the preset's); `chunks`/`order` fix the row blocks and their order of the named
+    block schemes, `interleave` fuses independent recurrences (`sharp-interleave`).
+    The binary names its inputs and outputs `input_names`/`output_names` (default: the
+    `rnn.input_names`/`rnn.output_names` attributes of `func.func @main`, else input0, output0...).
     """
+    if budget is not None and budget <= 0:
+        raise ValueError(f"budget must be a positive power of two, got {budget}")
+    if chunks < 1:
+        raise ValueError(f"chunks must be a positive integer, got {chunks}")
     options = PipelineOptions(
         hw=hw,
-        budget=budget,
+        budget=budget or 0,
         precision=precision,
         reconfigure=reconfigure,
         scheme=schedule,
@@ -107,14 +160,93 @@ def compile_onnx(
         order=order,
         interleave=interleave,
     )
-    module = import_model(path, input_shapes)
-    ir: dict[str, str] | None = {} if keep_ir else None
-    lower(module, options, ir)
-    return CompileResult(emit_binary(module), ir or {})
+    working = module.clone()
+    _name_io(working, "rnn.input_names", input_names)
+    _name_io(working, "rnn.output_names", output_names)
+    working.verify()
+    stages = [("rnn", working.clone())]
+    ctx = make_context()
+    for p in pipeline_passes(options):
+        p.apply(ctx, working)
+        working.verify()
+        stages.append((p.name, working.clone()))
+    return Program(emit_binary(working), tuple(stages))
 
 
-def run(binary: bytes, inputs: dict[str, np.ndarray], **kwargs: object):  # noqa: ANN201
-    """Simulate a binary: returns the simulator's result (outputs, stats, trace)."""
+def _name_io(module: ModuleOp, key: str, names: Sequence[str] | None) -> None:
+    if names is None:
+        return
+    from xdsl.dialects.builtin import ArrayAttr, StringAttr
+    from xdsl.dialects.func import FuncOp
+
+    mains = [op for op in module.ops if isinstance(op, FuncOp) and op.sym_name.data == "main"]
+    if not mains:
+        raise ValueError("the module has no func.func @main to name the inputs and outputs of")
+    mains[0].attributes[key] = ArrayAttr([StringAttr(n) for n in names])
+
+
+def compile_onnx(
+    model_or_path: str | os.PathLike[str] | bytes | onnx.ModelProto,
+    *,
+    hw: str = _DEFAULTS.hw,
+    budget: int | None = None,
+    schedule: str = _DEFAULTS.scheme,
+    precision: str = _DEFAULTS.precision,
+    reconfigure: str = _DEFAULTS.reconfigure,
+    chunks: int = _DEFAULTS.chunks,
+    order: str = _DEFAULTS.order,
+    interleave: bool = _DEFAULTS.interleave,
+    input_shapes: Mapping[str, Sequence[int]] | None = None,
+) -> Program:
+    """Compile an ONNX model (a path, serialized bytes or a `ModelProto`) for a SHARP configuration.
+
+    `input_shapes` makes dynamic input dimensions static (`sharp-compile --input-shape`);
+    the other options are `compile_module`'s.
+    """
+    return compile_module(
+        import_model(model_or_path, input_shapes),
+        hw=hw, budget=budget, schedule=schedule, precision=precision, reconfigure=reconfigure, chunks=chunks,
+        order=order, interleave=interleave,
+    )  # fmt: skip
+
+
+def lower(module: ModuleOp, options: PipelineOptions) -> ModuleOp:
+    """Run the default pipeline on `module` in place (`rnn` -> `sharp_isa`)."""
+    ctx = make_context()
+    for p in pipeline_passes(options):
+        p.apply(ctx, module)
+    return module
+
+
+def emit_binary(module: ModuleOp) -> bytes:
+    """A `sharp_isa` module -> the binary's bytes."""
+    from sharp_compiler.backend.targets import encode_module
+
+    return encode_module(module)
+
+
+def simulate(
+    program_or_bytes: Program | IsaProgram | bytes | str | os.PathLike[str],
+    inputs: Mapping[str, object],
+    *,
+    timing: str = "fast",
+    trace: bool = False,
+    check_hazards: bool = True,
+) -> Result:
+    """Run a compiled program (a `Program`, a binary's bytes, or a `.sbin` path) on the simulator.
+
+    Defaults are `sharp-run`'s: the fast timing model and the hazard checker on
+    (`check_hazards=False` is `--no-check`). Raises `SharpBinaryError`, `SimInputError`,
+    `SimError` or `HazardError` (all ValueErrors) with one-line messages.
+    """
     from sharp_compiler import sim
 
-    return sim.simulate(sim.load(binary), inputs, **kwargs)  # type: ignore[arg-type]
+    if isinstance(program_or_bytes, Program):
+        decoded = sim.load(program_or_bytes.binary)
+    elif isinstance(program_or_bytes, bytes | str | os.PathLike):
+        decoded = sim.load(program_or_bytes)
+    else:
+        decoded = program_or_bytes
+    raw = sim.simulate(decoded, inputs, trace=trace, check_hazards=check_hazards, timing=timing)
+    document = sim.trace_document(raw.trace, raw.trace_dropped) if raw.trace is not None else None
+    return Result(dict(raw.outputs), raw.stats, document)

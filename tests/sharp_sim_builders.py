@@ -28,7 +28,7 @@ from sharp_compiler.isa.program import (
     TensorKind,
     View,
 )
-from sharp_compiler.isa.spec import ActFn, Flag, Opcode, Unit, instruction_unit, nop_flags
+from sharp_compiler.isa.spec import ActFn, Flag, Opcode, Unit, instruction_unit, nop_flags, pack_tile
 
 UNITS = {"dma": Unit.DMA, "array": Unit.ARRAY, "act": Unit.ACT, "cell": Unit.CELL}
 
@@ -125,7 +125,7 @@ class ProgramBuilder:
         return self.emit(Opcode.ENDLOOP)
 
     def cfgtile(self, rows: int, cols: int, **tokens) -> int:
-        return self.emit(Opcode.CFGTILE, imm=rows << 16 | cols, **tokens)
+        return self.emit(Opcode.CFGTILE, imm=pack_tile(rows, cols), **tokens)
 
     def build(self) -> Program:
         self.p.constants = bytes(self.const)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import (
+from e2e_helpers import (
     assert_outputs_close,
     compile_model,
     ort_outputs,
@@ -84,15 +84,13 @@ def test_fallbacks_and_clamping_stay_exact(kwargs: dict[str, Any]) -> None:
 
 def r_dispatches(model: Any, chunks: int) -> int:
     """Dispatches of R per time step in the lowered IR (one per block)."""
-    from conftest import save_model
+    from e2e_helpers import save_model
 
     from sharp_compiler.api import compile_onnx
 
     path = save_model(model)
     try:
-        ir = compile_onnx(path, precision="fp32", schedule="intergate", chunks=chunks, keep_ir=True).ir[
-            "convert-rnn-to-sharp"
-        ]
+        ir = compile_onnx(path, precision="fp32", schedule="intergate", chunks=chunks).ir("sharp")
     finally:
         path.unlink(missing_ok=True)
     return sum("sharp.dispatch" in line and "_Rbuf[" in line for line in ir.splitlines())

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_outputs_close, make_model, ort_outputs, rnn_model, stack_model
+from e2e_helpers import assert_outputs_close, make_model, ort_outputs, rnn_model, stack_model
 from onnx import TensorProto, helper, numpy_helper
 
 from sharp_compiler.hw.config import load_config

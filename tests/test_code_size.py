@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import compile_model, rnn_model, stack_model
+from e2e_helpers import compile_model, rnn_model, stack_model
 
 from sharp_compiler import sim
 
@@ -26,17 +26,14 @@ def test_whole_sequence_code_size_does_not_depend_on_the_sequence_length() -> No
 
 
 def test_ir_size_does_not_depend_on_the_sequence_length(tmp_path) -> None:  # noqa: ANN001
-    from conftest import save_model
+    from e2e_helpers import save_model
 
-    from sharp_compiler.api import import_model, lower
-    from sharp_compiler.pipeline import PipelineOptions
+    from sharp_compiler import compile_onnx
 
     sizes = []
     for steps in (3, 300):
         model, _ = rnn_model("GRU", T=steps, B=1, I=4, H=5, linear_before_reset=1)
-        module = import_model(save_model(model, tmp_path))
-        ir: dict[str, str] = {}
         # fixed tiles: whether a reconfiguration pays off does depend on the amount of work
-        lower(module, PipelineOptions(reconfigure="fixed"), ir)
-        sizes.append({stage: sum(1 for _ in text.splitlines()) for stage, text in ir.items()})
+        program = compile_onnx(save_model(model, tmp_path), reconfigure="fixed")
+        sizes.append({stage: len(program.ir(stage).splitlines()) for stage in program.stage_names})
     assert sizes[0] == sizes[1]

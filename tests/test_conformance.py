@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_outputs_close, compile_model, simulate_binary
+from e2e_helpers import assert_outputs_close, compile_model, simulate_binary
 from onnx import numpy_helper
 
 RECURRENT_KEYS = ("lstm", "gru", "rnn")

@@ -9,7 +9,7 @@ onnx.reference with the attributes it implements. GRU runs with linear_before_re
 from __future__ import annotations
 
 import pytest
-from conftest import (
+from e2e_helpers import (
     ACT_PARAMS,
     STATE_OUTPUTS,
     assert_identical_across_hardware,

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_outputs_close, compile_model, ort_outputs, simulate_binary
+from e2e_helpers import assert_outputs_close, compile_model, ort_outputs, simulate_binary
 from onnx import TensorProto, helper, numpy_helper
 
 from sharp_compiler.hw.config import load_config

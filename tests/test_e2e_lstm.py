@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import (
+from e2e_helpers import (
     ACT_PARAMS,
     assert_identical_across_hardware,
     assert_outputs_close,

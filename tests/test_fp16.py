@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ort_outputs, rnn_model, sharp_outputs, stack_model
+from e2e_helpers import ort_outputs, rnn_model, sharp_outputs, stack_model
 
 FP16_BOUND = 1e-2
 """Max abs error relative to the output's max magnitude (docs/precision.md)."""

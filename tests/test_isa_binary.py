@@ -28,7 +28,7 @@ from sharp_compiler.isa.program import (
     TensorKind,
     View,
 )
-from sharp_compiler.isa.spec import ActFn, Opcode, Unit
+from sharp_compiler.isa.spec import ActFn, Opcode, Unit, pack_tile
 
 ORIGIN = "out.sbin"
 
@@ -269,7 +269,7 @@ CASES: list[tuple[str, Callable[[Program], Program], str]] = [
     ("undefined flag", lambda p: _replace_instruction(p, _pc_of(p, Opcode.VADD), flags=1), "are not defined"),
     ("unused operand", lambda p: _replace_instruction(p, _pc_of(p, Opcode.VADD), d=0), "unused operand"),
     ("imm on vadd", lambda p: _replace_instruction(p, _pc_of(p, Opcode.VADD), imm=3), "imm must be 0"),
-    ("bad tile", lambda p: _replace_instruction(p, 0, imm=3 << 16 | 5), "tile 3x5 is not a tile shape"),
+    ("bad tile", lambda p: _replace_instruction(p, 0, imm=pack_tile(3, 5)), "tile 3x5 is not a tile shape"),
     ("nan fill", lambda p: _replace_instruction(p, _pc_of(p, Opcode.VFILL), imm=0x7FC00000), "not a finite"),
     ("view index out of range", lambda p: _replace_instruction(p, _pc_of(p, Opcode.VADD), b=500),
      "view 500 does not exist"),
@@ -323,7 +323,7 @@ def test_non_reconfigurable_config_keeps_its_tile() -> None:
     pb = ProgramBuilder(config("epur-like"))
     pb.cfgtile(1, 1024)
     encode(pb.build())
-    pb.p.instructions.append(Instruction(Opcode.CFGTILE, imm=1 << 16 | 512))
+    pb.p.instructions.append(Instruction(Opcode.CFGTILE, imm=pack_tile(1, 512)))
     assert "not a tile shape" in decode_error(encode(pb.build(), validate=False))
 
 

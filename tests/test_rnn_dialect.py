@@ -137,7 +137,7 @@ def test_elided_weights_refuse_to_give_data():
     assert parsed.shape == (8, 8) and parsed.dtype == np.dtype("<f4")
     with pytest.raises(ElidedWeightsError) as info:
         parsed.as_array()
-    assert str(info.value) == "weights 'W' were elided when printed; re-run with --sharp-inline-weights"
+    assert str(info.value) == "weights 'W' were elided when printed; re-run with --inline-weights"
 
 
 def test_weights_parse_errors_are_parse_errors():

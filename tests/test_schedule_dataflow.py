@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import assert_outputs_close, compile_model, ort_outputs, rnn_model, simulate_binary, stack_model
+from e2e_helpers import (
+    assert_outputs_close,
+    compile_model,
+    ort_outputs,
+    rnn_model,
+    simulate_binary,
+    stack_model,
+)
 
 CASES = {
     "lstm-bidir-lens": lambda: rnn_model("LSTM", T=5, B=3, I=4, H=6, direction="bidirectional", seq_lens=[5, 2, 0],

@@ -52,7 +52,7 @@ def test_run_writes_outputs_stats_and_trace(workdir: Path) -> None:
     stats = json.loads((workdir / "s.json").read_text())
     assert stats["cycles"] > 0 and stats["layers"][0]["name"] == "lstm_0"
     trace = json.loads((workdir / "t.json").read_text())
-    assert {e["tid"] for e in trace["traceEvents"] if e["ph"] == "X"} <= {0, 1, 2, 3}
+    assert {e["tid"] for e in trace["traceEvents"] if e["ph"] == "X"} <= {0, 1, 2, 3, 8}  # units, layers
     assert sorted(p.name for p in workdir.iterdir()) == [
         "in.npz",
         "model.sbin",
@@ -69,7 +69,9 @@ def test_quiet_run(workdir: Path) -> None:
 
 ERRORS = [
     ("corrupt binary", ["bad.sbin", "--inputs", "in.npz", "-o", "out.npz"], 1, "bad.sbin: checksum mismatch"),
-    ("missing binary", ["nope.sbin", "--inputs", "in.npz", "-o", "out.npz"], 1, "nope.sbin: cannot read"),
+    ("missing binary", ["nope.sbin", "--inputs", "in.npz", "-o", "out.npz"], 1, "nope.sbin: no such file"),
+    ("directory as binary", [".", "--inputs", "in.npz"], 1, ".: is a directory, expected a .sbin binary"),
+    ("directory as output", ["model.sbin", "--inputs", "in.npz", "-o", "."], 1, ".: cannot write (is a directory)"),
     ("missing input", ["model.sbin", "-o", "out.npz"], 1, "missing input 'X' (expected float32[4, 2, 3])"),
     ("wrong shape", ["model.sbin", "--inputs", "wrong.npz", "-o", "out.npz"], 1,
      "input 'X': expected shape [4, 2, 3], got [2, 3]"),

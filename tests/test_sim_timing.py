@@ -52,7 +52,7 @@ def starts(result: sim.SimResult) -> dict[int, tuple[int, int]]:
     return {
         e["args"]["pc"]: (e["args"]["start_cycle"], e["args"]["cycles"])
         for e in result.trace
-        if e["ph"] == "X"
+        if e["ph"] == "X" and "pc" in e["args"]
     }
 
 
@@ -268,7 +268,7 @@ def test_fast_and_tile_modes_agree_on_mvm_cycles() -> None:
     assert fast.stats["array_slots"] == tile.stats["array_slots"]
     fast_mvm = {pc: c for pc, c in starts(fast).items()}
     tile_mvm = {e["args"]["pc"]: (e["args"]["start_cycle"], e["args"]["cycles"])
-                for e in tile.trace or [] if e["ph"] == "X" and e["tid"] < trace_module.TILE_TID_BASE}  # fmt: skip
+                for e in tile.trace or [] if e["ph"] == "X" and e["tid"] < trace_module.LAYER_TID_BASE}  # fmt: skip
     assert fast_mvm == tile_mvm
     dispatches = [e for e in tile.trace or [] if e["ph"] == "X" and e["tid"] >= trace_module.TILE_TID_BASE]
     cfg = config("sharp-1k")
@@ -299,8 +299,9 @@ def test_trace_is_chrome_json_with_one_track_per_unit() -> None:
     document = json.loads(json.dumps(sim.trace_document(result.trace or [])))
     events = document["traceEvents"]
     names = {e["tid"]: e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
+    names.pop(trace_module.LAYER_TID_BASE)  # the layer track, see tests/test_trace.py
     assert names == {int(u): u.name for u in (Unit.DMA, Unit.ARRAY, Unit.ACT, Unit.CELL)}
-    spans = [e for e in events if e["ph"] == "X"]
+    spans = [e for e in events if e["ph"] == "X" and e["tid"] < trace_module.LAYER_TID_BASE]
     assert len(spans) == result.stats["instructions"] - _executed_nops(lstm_program(case))
     assert all(e["dur"] > 0 for e in spans)
     assert {e["tid"] for e in spans} == set(names)
@@ -319,7 +320,7 @@ def test_trace_is_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     case = LstmCase(seq=4, batch=1, inputs=3, hidden=4)
     result = sim.simulate(lstm_program(case), {"X": case.x()}, trace=True)
     events = result.trace or []
-    assert len([e for e in events if e["ph"] == "X"]) == 10
+    assert len([e for e in events if e["ph"] == "X" and e["tid"] < trace_module.LAYER_TID_BASE]) == 10
     assert result.trace_dropped == result.stats["instructions"] - _executed_nops(lstm_program(case)) - 10
     assert events[-1]["ph"] == "i" and "truncated" in events[-1]["name"]
 

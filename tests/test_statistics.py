@@ -12,7 +12,7 @@ import json
 import math
 
 import pytest
-from conftest import GATES, compile_model, num_directions, rnn_model, simulate_binary, stack_model
+from e2e_helpers import GATES, compile_model, num_directions, rnn_model, simulate_binary, stack_model
 
 from sharp_compiler.hw.config import load_config
 

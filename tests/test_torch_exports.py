@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import assert_outputs_close
+from e2e_helpers import assert_outputs_close
 
 from sharp_compiler.frontend.onnx_import import FrontendError
 

@@ -8,11 +8,11 @@ gives the same program (and the same binary).
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import IntAttr, IntegerAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntAttr, IntegerAttr, ModuleOp, StringAttr
 from xdsl.ir import Attribute, Operation
 
 from sharp_compiler.dialects import sharp_isa
-from sharp_compiler.dialects.sharp_attrs import HwConfigAttr, TokensAttr
+from sharp_compiler.dialects.sharp_attrs import HwConfigAttr, TileAttr, TokensAttr
 from sharp_compiler.isa.program import (
     ActParam,
     CopyDesc,
@@ -47,15 +47,27 @@ def _str(op: Operation, name: str) -> str:
     return attr.data
 
 
-def _four(text: str) -> tuple[int, int, int, int]:
-    a, b, c, d = (int(v) for v in text.split(","))
+def _ints(op: Operation, name: str) -> tuple[int, ...]:
+    attr = op.properties[name]
+    assert isinstance(attr, DenseArrayBase)
+    return tuple(int(v) for v in attr.get_values())
+
+
+def _four(op: Operation, name: str) -> tuple[int, int, int, int]:
+    a, b, c, d = _ints(op, name)
     return (a, b, c, d)
+
+
+def _float(op: Operation, name: str) -> float:
+    attr = op.properties[name]
+    assert isinstance(attr, FloatAttr)
+    return float(attr.value.data)
 
 
 def _array(value: Attribute, name: str) -> np.ndarray:
     if getattr(value, "is_elided", False):
         raise LoweringError(
-            f"weights of tensor '{name}' were elided when printed; re-run with --sharp-inline-weights"
+            f"weights of tensor '{name}' were elided when printed; re-run with --inline-weights"
         )
     return np.ascontiguousarray(value.as_array())  # type: ignore[attr-defined]
 
@@ -70,7 +82,7 @@ def program_from_isa(module: ModuleOp) -> Program:
     size_so_far = 0
     for op in module.body.block.ops:
         if isinstance(op, sharp_isa.TensorEntryOp):
-            shape = tuple(int(d) for d in _str(op, "shape").split("x")) if _str(op, "shape") else ()
+            shape = _ints(op, "shape")
             kind = TensorKind[_str(op, "kind").upper()]
             offset = size = 0
             if kind == TensorKind.CONST:
@@ -97,15 +109,16 @@ def program_from_isa(module: ModuleOp) -> Program:
                                                                 "step_stride", "nrows", "ncols"))))  # fmt: skip
         elif isinstance(op, sharp_isa.CopyEntryOp):
             program.copies.append(CopyDesc(_int(op, "src"), _int(op, "dst"), _int(op, "src_base"),
-                                           _int(op, "dst_base"), _four(_str(op, "sizes")),
-                                           _four(_str(op, "src_strides")), _four(_str(op, "dst_strides"))))  # fmt: skip
+                                           _int(op, "dst_base"), _four(op, "sizes"),
+                                           _four(op, "src_strides"), _four(op, "dst_strides")))  # fmt: skip
         elif isinstance(op, sharp_isa.ParamEntryOp):
-            clip = op.properties.get("clip")
-            program.params.append(ActParam(ActFn[_str(op, "fn").upper()], float(_str(op, "alpha")),
-                                           float(_str(op, "beta")),
-                                           float(clip.data) if isinstance(clip, StringAttr) else None))  # fmt: skip
+            clip = _float(op, "clip") if "clip" in op.properties else None
+            program.params.append(ActParam(ActFn[_str(op, "fn").upper()], _float(op, "alpha"), _float(op, "beta"),
+                                           clip))  # fmt: skip
         elif isinstance(op, sharp_isa.LayerEntryOp):
-            rows, cols = (int(v) for v in _str(op, "tile").split("x"))
+            tile = op.properties["tile"]
+            assert isinstance(tile, TileAttr)
+            rows, cols = tile.shape
             info = LayerInfo(_str(op, "layer_name"), _str(op, "onnx_node"), _str(op, "kind"), _int(op, "pc_begin"),
                              _int(op, "pc_end"), (rows, cols), _int(op, "macs"))  # fmt: skip
             program.layers.append(info)
@@ -114,11 +127,8 @@ def program_from_isa(module: ModuleOp) -> Program:
             a, b, c, d = op.operand_indices()
             tokens = op.properties.get("tokens")
             pop, push = (tokens.pop.data, tokens.push.data) if isinstance(tokens, TokensAttr) else (0, 0)
-            flags = op.properties.get("flags")
-            imm = op.properties.get("imm")
             program.instructions.append(Instruction(
-                Opcode(op.SPEC.opcode), pop, push, flags.data if isinstance(flags, IntAttr) else 0, a, b, c, d,
-                imm.data if isinstance(imm, IntAttr) else 0,
+                Opcode(op.SPEC.opcode), pop, push, op.field("flags"), a, b, c, d, op.field("imm"),
             ))  # fmt: skip
     program.constants = b"".join(chunks)
     return program

@@ -7,14 +7,13 @@
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects.builtin import IntAttr, ModuleOp, StringAttr
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects.builtin import ModuleOp, StringAttr
+from xdsl.ir import Operation
 
 from sharp_compiler.dialects import sharp_isa
-from sharp_compiler.dialects.sharp_attrs import HwConfigAttr, TokensAttr
+from sharp_compiler.dialects.sharp_attrs import HwConfigAttr
 from sharp_compiler.hw.config import config_from_json
 from sharp_compiler.isa.program import Program, TensorKind
-from sharp_compiler.isa.spec import NO_OPERAND
 
 
 def program_to_isa(program: Program) -> ModuleOp:
@@ -33,17 +32,7 @@ def program_to_isa(program: Program) -> ModuleOp:
     ops += [sharp_isa.copy_entry(i, c) for i, c in enumerate(program.copies)]
     ops += [sharp_isa.param_entry(i, p) for i, p in enumerate(program.params)]
     ops += [sharp_isa.layer_entry(layer) for layer in program.layers]
-    for ins in program.instructions:
-        cls = sharp_isa.INSTRUCTION_OPS[ins.opcode]
-        slots = zip("abcd", (ins.a, ins.b, ins.c, ins.d), strict=True)
-        props: dict[str, Attribute] = {slot: IntAttr(idx) for slot, idx in slots if idx != NO_OPERAND}
-        if ins.flags:
-            props["flags"] = IntAttr(ins.flags)
-        if ins.imm:
-            props["imm"] = IntAttr(ins.imm)
-        if ins.pop or ins.push:
-            props["tokens"] = TokensAttr(ins.pop, ins.push)
-        ops.append(cls(properties=props))
+    ops += [sharp_isa.instruction(ins) for ins in program.instructions]
     module = ModuleOp(ops)
     module.attributes["sharp.hw"] = HwConfigAttr(config_from_json(program.config_json))
     module.attributes["sharp.precision"] = StringAttr(program.precision)

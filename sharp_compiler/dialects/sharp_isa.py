@@ -4,31 +4,46 @@ The instruction ops are generated from `isa.spec.OPS`, so the dialect cannot
 drift from the encoder, decoder and simulator. Operands are indices into the
 binary's tables, which are ops of this dialect too::
 
-    sharp_isa.region {index = 0 : i64, name = "acc", space = "vmem", rows = 1 : i64, cols = 512 : i64, base = 0 : i64}
+    sharp_isa.tensor {index = 0 : i64, tensor_name = "X", kind = "input", dtype = "float32", shape = array<i64: 25, 1, 64>}
+    sharp_isa.region {index = 0 : i64, region_name = "acc", space = "vmem", rows = 1 : i64, cols = 512 : i64, base = 0 : i64}
     sharp_isa.view {index = 0 : i64, region = 0 : i64, row0 = 0 : i64, row_step = 0 : i64, nrows = 1 : i64, col0 = 0 : i64, ncols = 512 : i64}
     sharp_isa.loop imm 25
     sharp_isa.mvm v0, v1, v2 flags 1 tokens <pop [dma], push [act]>
     sharp_isa.endloop
 
 Operand prefixes: `v` vector-buffer or weight-buffer view, `d` DMA descriptor,
-`c` copy descriptor, `p` activation parameter.
+`c` copy descriptor, `p` activation parameter. Every table field is typed (integers, dense
+arrays, f64 floats, `#sharp.tile`, strings restricted to their enum's values), so the IRDL
+export (dialects/sharp_isa.irdl.mlir) states real constraints.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
-from xdsl.dialects.builtin import IntAttr, IntegerAttr, StringAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, FloatAttr, IntegerAttr, StringAttr, f64, i64
 from xdsl.ir import Attribute, Dialect
-from xdsl.irdl import IRDLOperation, irdl_op_definition, opt_prop_def, prop_def
+from xdsl.irdl import AttrSetConstraint, IRDLOperation, irdl_op_definition, opt_prop_def, prop_def
 from xdsl.irdl.operations import ParsePropInAttrDict
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.utils.exceptions import VerifyException
 
-from sharp_compiler.dialects.sharp_attrs import TokensAttr
-from sharp_compiler.isa.program import ActParam, CopyDesc, DmaDesc, LayerInfo, Region, Tensor, View
-from sharp_compiler.isa.spec import NO_OPERAND, OPS, Opcode, OperandKind, OpSpec
+from sharp_compiler.dialects.sharp_attrs import TileAttr, TokensAttr
+from sharp_compiler.isa.program import (
+    DTYPES,
+    ActParam,
+    CopyDesc,
+    DmaDesc,
+    Instruction,
+    LayerInfo,
+    Region,
+    Space,
+    Tensor,
+    TensorKind,
+    View,
+)
+from sharp_compiler.isa.spec import NO_OPERAND, OPS, ActFn, Opcode, OperandKind, OpSpec
 
 PREFIX = {
     OperandKind.VIEW_W: "v", OperandKind.VIEW_R: "v", OperandKind.WVIEW_W: "v", OperandKind.WVIEW_R: "v",
@@ -44,7 +59,12 @@ class IsaInstructionOp(IRDLOperation):
 
     def operand_indices(self) -> tuple[int, int, int, int]:
         values = [self.properties.get(n) for n in SLOT_NAMES]
-        return tuple(v.data if isinstance(v, IntAttr) else NO_OPERAND for v in values)  # type: ignore[return-value]
+        return tuple(v.value.data if isinstance(v, IntegerAttr) else NO_OPERAND for v in values)  # type: ignore[return-value]
+
+    def field(self, key: str) -> int:
+        """`flags` or `imm` (0 when absent)."""
+        value = self.properties.get(key)
+        return value.value.data if isinstance(value, IntegerAttr) else 0
 
     def print(self, printer: Printer) -> None:
         used = [
@@ -55,9 +75,8 @@ class IsaInstructionOp(IRDLOperation):
         if used:
             printer.print_string(" " + ", ".join(used))
         for key in ("flags", "imm"):
-            value = self.properties.get(key)
-            if isinstance(value, IntAttr) and value.data:
-                printer.print_string(f" {key} {value.data}")
+            if self.field(key):
+                printer.print_string(f" {key} {self.field(key)}")
         tokens = self.properties.get("tokens")
         if isinstance(tokens, TokensAttr):
             printer.print_string(" tokens ")
@@ -74,10 +93,10 @@ class IsaInstructionOp(IRDLOperation):
             prefix = PREFIX[kind]
             if not token.startswith(prefix) or not token[len(prefix) :].isdigit():
                 parser.raise_error(f"expected operand {prefix}<index>")
-            props[slot] = IntAttr(int(token[len(prefix) :]))
+            props[slot] = _i(int(token[len(prefix) :]))
         for key in ("flags", "imm"):
             if parser.parse_optional_keyword(key):
-                props[key] = IntAttr(parser.parse_integer(allow_negative=False))
+                props[key] = _i(parser.parse_integer(allow_negative=False))
         if parser.parse_optional_keyword("tokens"):
             pop, push = TokensAttr.parse_parameters(parser)
             props["tokens"] = TokensAttr(pop.data, push.data)
@@ -90,18 +109,40 @@ def _make_instruction_op(spec: OpSpec) -> type[IsaInstructionOp]:
         "SPEC": spec,
         "__doc__": f"{spec.summary}\n\n    Unit: {spec.unit.name.lower()}; imm: {spec.imm}.",
         "__annotations__": {"SPEC": ClassVar[OpSpec]},
-        "flags": opt_prop_def(IntAttr),
-        "imm": opt_prop_def(IntAttr),
+        "flags": opt_prop_def(IntegerAttr),
+        "imm": opt_prop_def(IntegerAttr),
         "tokens": opt_prop_def(TokensAttr),
     }
     for slot, kind in zip(SLOT_NAMES, spec.operands, strict=True):
         if kind is not OperandKind.NONE:
-            namespace[slot] = prop_def(IntAttr)
+            namespace[slot] = prop_def(IntegerAttr)
     name = "".join(p.title() for p in spec.mnemonic.split("_")) + "Op"
     return irdl_op_definition(type(name, (IsaInstructionOp,), namespace))
 
 
 INSTRUCTION_OPS: dict[Opcode, type[IsaInstructionOp]] = {op: _make_instruction_op(s) for op, s in OPS.items()}
+
+
+def instruction(ins: Instruction) -> IsaInstructionOp:
+    """The op of one instruction (the lowering and the lifter build them here)."""
+    slots = zip(SLOT_NAMES, (ins.a, ins.b, ins.c, ins.d), strict=True)
+    props: dict[str, Attribute] = {slot: _i(idx) for slot, idx in slots if idx != NO_OPERAND}
+    if ins.flags:
+        props["flags"] = _i(ins.flags)
+    if ins.imm:
+        props["imm"] = _i(ins.imm)
+    if ins.pop or ins.push:
+        props["tokens"] = TokensAttr(ins.pop, ins.push)
+    return INSTRUCTION_OPS[ins.opcode](properties=props)
+
+
+def _names(values: object) -> AttrSetConstraint[StringAttr]:
+    """A string that is one of `values` (enum members: their lowercase names)."""
+    names = [v.name.lower() if hasattr(v, "name") else str(v) for v in values]  # type: ignore[attr-defined]
+    return AttrSetConstraint(frozenset(StringAttr(n) for n in names))
+
+
+_I64_ARRAY = DenseArrayBase.constr(i64)
 
 
 class _TableOp(IRDLOperation):
@@ -116,9 +157,9 @@ class TensorEntryOp(_TableOp):
     name = "sharp_isa.tensor"
     index = prop_def(IntegerAttr)
     tensor_name = prop_def(StringAttr)
-    kind = prop_def(StringAttr)
-    dtype = prop_def(StringAttr)
-    shape = prop_def(StringAttr)  # "25x1x64"
+    kind = prop_def(_names(TensorKind))
+    dtype = prop_def(_names(DTYPES))
+    shape = prop_def(_I64_ARRAY)
     value = opt_prop_def(Attribute)
 
 
@@ -129,7 +170,7 @@ class RegionEntryOp(_TableOp):
     name = "sharp_isa.region"
     index = prop_def(IntegerAttr)
     region_name = prop_def(StringAttr)
-    space = prop_def(StringAttr)
+    space = prop_def(_names(Space))
     rows = prop_def(IntegerAttr)
     cols = prop_def(IntegerAttr)
     base = prop_def(IntegerAttr)
@@ -166,7 +207,7 @@ class DmaEntryOp(_TableOp):
 
 @irdl_op_definition
 class CopyEntryOp(_TableOp):
-    """A strided DRAM-to-DRAM copy pattern; sizes and strides as "a,b,c,d"."""
+    """A strided DRAM-to-DRAM copy pattern; sizes and strides as four-element arrays."""
 
     name = "sharp_isa.copy"
     index = prop_def(IntegerAttr)
@@ -174,21 +215,21 @@ class CopyEntryOp(_TableOp):
     dst = prop_def(IntegerAttr)
     src_base = prop_def(IntegerAttr)
     dst_base = prop_def(IntegerAttr)
-    sizes = prop_def(StringAttr)
-    src_strides = prop_def(StringAttr)
-    dst_strides = prop_def(StringAttr)
+    sizes = prop_def(_I64_ARRAY)
+    src_strides = prop_def(_I64_ARRAY)
+    dst_strides = prop_def(_I64_ARRAY)
 
 
 @irdl_op_definition
 class ParamEntryOp(_TableOp):
-    """An activation parameter entry (function, alpha, beta, clip; the floats as exact reprs)."""
+    """An activation parameter entry (function, alpha, beta, clip; f64, printed exactly)."""
 
     name = "sharp_isa.param"
     index = prop_def(IntegerAttr)
-    fn = prop_def(StringAttr)
-    alpha = prop_def(StringAttr)
-    beta = prop_def(StringAttr)
-    clip = opt_prop_def(StringAttr)
+    fn = prop_def(_names(ActFn))
+    alpha = prop_def(FloatAttr)
+    beta = prop_def(FloatAttr)
+    clip = opt_prop_def(FloatAttr)
 
 
 @irdl_op_definition
@@ -201,7 +242,7 @@ class LayerEntryOp(_TableOp):
     kind = prop_def(StringAttr)
     pc_begin = prop_def(IntegerAttr)
     pc_end = prop_def(IntegerAttr)
-    tile = prop_def(StringAttr)
+    tile = prop_def(TileAttr)
     macs = prop_def(IntegerAttr)
 
     def verify_(self) -> None:
@@ -213,15 +254,15 @@ def _i(value: int) -> IntegerAttr:
     return IntegerAttr(value, i64)
 
 
-def _ints(values: tuple[int, ...]) -> StringAttr:
-    return StringAttr(",".join(str(v) for v in values))
+def _ints(values: tuple[int, ...]) -> DenseArrayBase:
+    return DenseArrayBase.from_list(i64, values)
 
 
 def tensor_entry(index: int, t: Tensor, value: Attribute | None = None) -> TensorEntryOp:
     """The table op of a DRAM tensor (`value`: the constant's weights attribute)."""
     props: dict[str, Attribute] = {
         "index": _i(index), "tensor_name": StringAttr(t.name), "kind": StringAttr(t.kind.name.lower()),
-        "dtype": StringAttr(t.dtype), "shape": StringAttr("x".join(str(d) for d in t.shape)),
+        "dtype": StringAttr(t.dtype), "shape": _ints(t.shape),
     }  # fmt: skip
     if value is not None:
         props["value"] = value
@@ -258,11 +299,10 @@ def copy_entry(index: int, c: CopyDesc) -> CopyEntryOp:
 
 
 def param_entry(index: int, p: ActParam) -> ParamEntryOp:
-    """Floats are stored as their exact Python reprs."""
     props: dict[str, Attribute] = {"index": _i(index), "fn": StringAttr(p.fn.name.lower()),
-                                   "alpha": StringAttr(repr(p.alpha)), "beta": StringAttr(repr(p.beta))}  # fmt: skip
+                                   "alpha": FloatAttr(p.alpha, f64), "beta": FloatAttr(p.beta, f64)}  # fmt: skip
     if p.clip is not None:
-        props["clip"] = StringAttr(repr(p.clip))
+        props["clip"] = FloatAttr(p.clip, f64)
     return ParamEntryOp(properties=props)
 
 
@@ -270,7 +310,7 @@ def layer_entry(layer: LayerInfo) -> LayerEntryOp:
     return LayerEntryOp(properties={
         "layer_name": StringAttr(layer.name), "onnx_node": StringAttr(layer.onnx_node),
         "kind": StringAttr(layer.kind), "pc_begin": _i(layer.pc_begin), "pc_end": _i(layer.pc_end),
-        "tile": StringAttr(f"{layer.tile[0]}x{layer.tile[1]}"), "macs": _i(layer.macs),
+        "tile": TileAttr(*layer.tile), "macs": _i(layer.macs),
     })  # fmt: skip
 
 

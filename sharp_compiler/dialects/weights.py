@@ -5,7 +5,7 @@
 
 Weights are never meant to travel through text: printing 16M floats costs seconds
 and gigabytes. Tensors of at most `INLINE_LIMIT` elements print as inline hex; larger
-ones print `elided` unless `inline_weights()` is active (`sharp-opt --sharp-inline-weights`).
+ones print `elided` unless `inline_weights()` is active (`sharp-opt --inline-weights`).
 Parsing `elided` gives an attribute whose data is absent: `is_elided` is True and
 `as_array()` raises `ElidedWeightsError` rather than inventing zeros.
 """
@@ -135,7 +135,7 @@ class WeightsAttr(ParametrizedAttribute):
         """The data as a read-only numpy array of the tensor's shape (no copy)."""
         if isinstance(self.data, NoneAttr):
             raise ElidedWeightsError(
-                f"weights '{self.label.data}' were elided when printed; re-run with --sharp-inline-weights"
+                f"weights '{self.label.data}' were elided when printed; re-run with --inline-weights"
             )
         return np.frombuffer(self.data.data, dtype=self.dtype).reshape(self.shape)
 

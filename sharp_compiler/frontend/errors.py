@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from xdsl.utils.exceptions import DiagnosticException
 
-class FrontendError(ValueError):
+
+class FrontendError(DiagnosticException, ValueError):
     """A model the frontend cannot take; the message is one line starting with the model's name."""
 
 

@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, TensorType, f
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.utils.exceptions import VerifyException
 
+from sharp_compiler.diagnostics import onnx_location
 from sharp_compiler.dialects.rnn import (
     ACTIVATIONS,
     ActivationOp,
@@ -247,6 +248,9 @@ class Mapper:
             op.verify()
         except VerifyException as e:
             raise _Reject(str(e)) from None
+        node = op.properties.get("onnx_node") or op.attributes.get("onnx_node")
+        if isinstance(node, StringAttr):
+            op.location = onnx_location(node.data, self.origin)
         self.block.add_op(op)
         for name, result in zip(outputs, op.results, strict=False):
             if name:

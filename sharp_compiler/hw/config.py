@@ -20,11 +20,13 @@ import math
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, get_origin, get_type_hints
 
 PRESET_NAMES = ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
 DEFAULT_PRESET = "sharp-4k"
 PRECISIONS = ("fp16", "fp32")
+WORD_BYTES = 4
+"""Bytes of one fp32 word: a vector-buffer element, and an fp32 weight."""
 MIN_TILE_MACS = 64
 
 
@@ -114,7 +116,7 @@ class HwConfig:
 
     def weight_bytes_per_element(self, precision: str) -> int:
         """Bytes one weight takes in the weight buffer and in the binary."""
-        return 2 if precision == "fp16" else 4
+        return 2 if precision == "fp16" else WORD_BYTES
 
     def pj_per_mac(self, precision: str) -> float:
         """Energy of one MAC in the given datapath mode."""
@@ -219,16 +221,15 @@ def _validate(cfg: HwConfig) -> None:
             raise HwConfigError(f"{cfg.name}: {f.name} must not be negative, got {value}")
 
 
+def _json_type(hint: Any) -> type:
+    """The JSON type of a field annotated `hint`: tuples (tiles) are lists in JSON."""
+    return list if hint is tuple or get_origin(hint) is tuple else hint
+
+
 _FIELD_TYPES: dict[str, type] = {
-    "name": str, "macs": int, "tile_shapes": list, "default_tile": list, "reconfigurable": bool,
-    "cross_step_overlap": bool, "mult_latency": int, "accumulate_latency": int,
-    "reconfig_cycles": int, "act_lanes": int, "act_latency": int, "cell_lanes": int,
-    "cell_latency": int, "weight_buffer_bytes": int, "vector_buffer_bytes": int,
-    "dram_bytes_per_cycle": int, "dram_latency": int, "onchip_bytes_per_cycle": int,
-    "clock_hz": float, "precision": str, "pj_per_mac_fp16": float, "pj_per_mac_fp32": float,
-    "pj_per_sram_byte": float, "pj_per_dram_byte": float, "pj_per_act_op": float,
-    "pj_per_cell_op": float, "static_watts": float,
-}  # fmt: skip
+    f.name: _json_type(hint) for f in fields(HwConfig) for hint in (get_type_hints(HwConfig)[f.name],)
+}
+"""Each field's JSON type, read from HwConfig's annotations (the one table of field types)."""
 
 
 def config_from_dict(data: dict[str, Any], origin: str = "<dict>") -> HwConfig:

@@ -126,7 +126,7 @@ class _Lister:
         if op == Opcode.LOOP:
             return str(ins.imm)
         if op == Opcode.CFGTILE:
-            return f"{ins.imm >> 16}x{ins.imm & 0xFFFF}"
+            return "{}x{}".format(*spec.unpack_tile(ins.imm))
         reverse = bool(ins.flags & Flag.REVERSE)
         texts = []
         for slot, kind in zip("abcd", spec.OPS[op].operands, strict=True):

@@ -28,6 +28,18 @@ from dataclasses import dataclass
 INSTRUCTION_BYTES = 16
 INSTRUCTION_STRUCT = struct.Struct("<BBH4HI")
 NO_OPERAND = 0xFFFF
+
+
+def pack_tile(rows: int, cols: int) -> int:
+    """The `cfgtile` immediate of a rows x cols tile: `rows << 16 | cols`."""
+    return rows << 16 | cols
+
+
+def unpack_tile(imm: int) -> tuple[int, int]:
+    """(rows, cols) of a `cfgtile` immediate (the inverse of `pack_tile`)."""
+    return (imm >> 16, imm & 0xFFFF)
+
+
 MAX_LOOP_DEPTH = 4
 
 

@@ -413,7 +413,7 @@ class _Checker:
                 self.fail(f"{where}: trip count must be >= 1")
             return
         if op == Opcode.CFGTILE:
-            tile = (imm >> 16, imm & 0xFFFF)
+            tile = spec.unpack_tile(imm)
             if tile not in self.cfg.tile_shapes:
                 self.fail(f"{where}: tile {tile[0]}x{tile[1]} is not a tile shape of {self.cfg.name}")
             if not self.cfg.reconfigurable and tile != self.cfg.default_tile:

@@ -7,6 +7,7 @@ per iteration in Python (time steps are never unrolled in the binary).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -92,7 +93,13 @@ def run(
     check_sequence_lengths(program, info, memory)
     facts = instruction_facts(program, cfg)
     layers = _layer_of_pc(program)
-    recorder = TraceRecorder(cfg.clock_hz, layers, trace_module.MAX_TRACE_EVENTS) if trace else None
+    recorder = None
+    if trace:
+        recorder = TraceRecorder(
+            cfg.clock_hz, layers, trace_module.MAX_TRACE_EVENTS, array_macs=cfg.macs,
+            macs_of_pc=[math.prod(f.mvm) if f.mvm else 0 for f in facts],
+            dram_bytes_of_pc=[f.traffic.dram_read + f.traffic.dram_write for f in facts],
+        )  # fmt: skip
     hazards = HazardChecker(program, facts) if check_hazards else None
     windows = scoreboard_windows(program, facts)
     clock = Timing(cfg, facts, windows=windows, tile_mode=timing == "tile", trace=recorder, hazards=hazards)

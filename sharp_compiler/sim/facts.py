@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sharp_compiler.hw import cost_model
-from sharp_compiler.hw.config import HwConfig, TileShape
+from sharp_compiler.hw.config import WORD_BYTES, HwConfig, TileShape
 from sharp_compiler.isa import spec
 from sharp_compiler.isa.program import DTYPE_SIZES, Instruction, Program
 from sharp_compiler.isa.spec import Flag, Opcode, OperandKind, Unit
 
-WORD = 4  # bytes of one vector-buffer word (fp32)
+WORD = WORD_BYTES  # bytes of one vector-buffer word (fp32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +132,7 @@ def _facts(p: Program, cfg: HwConfig, ins: Instruction) -> Facts:
         )
     elif op == Opcode.CFGTILE:
         cost = cost_model.reconfig_cost(cfg)
-        tile = (ins.imm >> 16, ins.imm & 0xFFFF)
+        tile = spec.unpack_tile(ins.imm)
     elif unit == Unit.ACT:
         act_ops = elements(ins.a)
         cost = cost_model.act_cost(cfg, act_ops)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sharp_compiler.hw.config import WORD_BYTES
 from sharp_compiler.isa.program import Program, Tensor, TensorKind
 from sharp_compiler.isa.validate import tensor_numel
 from sharp_compiler.sim.errors import SimError, SimInputError
@@ -42,7 +43,7 @@ def allocate(program: Program, inputs: Mapping[str, object]) -> Memory:
         raise SimError(
             f"the program's output and scratch tensors need {scratch} bytes, above the simulator's {MAX_DRAM_BYTES}"
         )
-    buffers = sum(r.rows * r.cols * 4 for r in program.regions)
+    buffers = sum(r.rows * r.cols * WORD_BYTES for r in program.regions)
     if buffers > MAX_BUFFER_BYTES:
         raise SimError(
             f"the program's buffer regions need {buffers} bytes, above the simulator's {MAX_BUFFER_BYTES}"

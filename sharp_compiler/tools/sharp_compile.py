@@ -2,7 +2,7 @@
 
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
              [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule auto|sequential|intergate|unfolded]
-             [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
+             [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR [--inline-weights]]
 """
 
 from __future__ import annotations
@@ -11,15 +11,24 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sharp_compiler.hw.config import DEFAULT_PRESET, PRECISIONS
+from xdsl.utils.exceptions import DiagnosticException
+
+from sharp_compiler.diagnostics import located
+from sharp_compiler.hw.config import PRECISIONS
+from sharp_compiler.pipeline import PipelineOptions
 from sharp_compiler.tools.cli import (
     OneLineArgumentParser,
     ToolError,
-    atomic_write,
+    Writer,
+    atomic_write_all,
+    input_file,
+    one_line,
+    output_file,
     parse_shape_option,
     run_tool,
 )
 
+DEFAULTS = PipelineOptions()
 BUDGETS_DOC = "multiplier count overriding the preset's (a power of two, e.g. 1024, 4096, 16384, 65536)"
 
 
@@ -27,20 +36,25 @@ def build_parser() -> OneLineArgumentParser:
     parser = OneLineArgumentParser(prog="sharp-compile", description="Compile an ONNX RNN model for SHARP.")
     parser.add_argument("model", help="the .onnx model")
     parser.add_argument("-o", "--output", required=True, help="the .sbin binary to write")
-    parser.add_argument("--hw", default=DEFAULT_PRESET, help="hardware preset name or JSON file")
+    parser.add_argument("--hw", default=DEFAULTS.hw, help="hardware preset name or JSON file")
     parser.add_argument("--budget", type=int, default=None, help=BUDGETS_DOC)
     parser.add_argument(
-        "--precision", choices=PRECISIONS, default="", help="datapath mode (default: preset's)"
+        "--precision",
+        choices=PRECISIONS,
+        default=DEFAULTS.precision,
+        help="datapath mode (default: preset's)",
     )
-    parser.add_argument("--reconfigure", choices=("per-layer", "fixed"), default="per-layer",
+    parser.add_argument("--reconfigure", choices=("per-layer", "fixed"), default=DEFAULTS.reconfigure,
                         help="choose each layer's tile geometry, or keep the preset's default")  # fmt: skip
-    parser.add_argument("--schedule", choices=("auto", "sequential", "intergate", "unfolded", "dataflow"), default="auto",
-                        help="scheduling scheme: every instruction after the previous one, or as soon as its data is ready")  # fmt: skip
-    parser.add_argument("--chunks", type=int, default=1,
+    parser.add_argument("--schedule", default=DEFAULTS.scheme, metavar="SCHEME",
+                        help="sharp-schedule scheme: sequential, intergate, unfolded or auto (docs/passes.md)")  # fmt: skip
+    parser.add_argument("--chunks", type=int, default=DEFAULTS.chunks,
                         help="cut recurrent layers' hidden units into N blocks (intergate pipelining)")  # fmt: skip
     parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
                         help="make a dynamic input static, e.g. x=25,1,64 (repeatable)")  # fmt: skip
     parser.add_argument("--emit-ir", metavar="DIR", help="also write the IR after each pass into DIR")
+    parser.add_argument("--inline-weights", action="store_true",
+                        help="print weights in hex in --emit-ir files, so they replay (sharp-translate --to-binary)")  # fmt: skip
     return parser
 
 
@@ -50,25 +64,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     def body() -> int:
         from sharp_compiler.api import compile_onnx
 
-        if args.budget is not None and args.budget <= 0:
-            raise ToolError(f"--budget must be a positive power of two, got {args.budget}")
-        if args.chunks < 1:
-            raise ToolError(f"--chunks must be a positive integer, got {args.chunks}")
-        if not Path(args.model).is_file():
-            raise ToolError(f"{args.model}: no such file")
-        output_dir = Path(args.output).parent
-        if not output_dir.is_dir():
-            raise ToolError(f"{args.output}: cannot write (no directory {output_dir})")
-        result = compile_onnx(
-            args.model, hw=args.hw, budget=args.budget or 0, precision=args.precision, reconfigure=args.reconfigure,
-            schedule=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
-        )  # fmt: skip
+        input_file(args.model, ".onnx model")
+        output_file(args.output)
+        if args.emit_ir and Path(args.emit_ir).exists() and not Path(args.emit_ir).is_dir():
+            raise ToolError(f"{args.emit_ir}: --emit-ir needs a directory, this is a file")
+        try:
+            program = compile_onnx(
+                args.model, hw=args.hw, budget=args.budget, precision=args.precision, reconfigure=args.reconfigure,
+                schedule=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape),
+            )  # fmt: skip
+        except DiagnosticException as err:
+            where = located(err)
+            message = one_line(err).removeprefix(f"{args.model}: ")
+            raise ToolError(
+                f"{args.model}: {where}: {message}" if where else f"{args.model}: {message}"
+            ) from None
+        writers: list[tuple[str | Path, Writer]] = []
         if args.emit_ir:
             out = Path(args.emit_ir)
             out.mkdir(parents=True, exist_ok=True)
-            for index, (stage, text) in enumerate(result.ir.items()):
-                atomic_write(out / f"{index}-{stage}.mlir", text.encode())
-        atomic_write(args.output, result.binary)
+            for index, stage in enumerate(program.stage_names):
+                text = program.ir(stage, inline_weights=args.inline_weights).encode()
+                writers.append((out / f"{index}-{stage}.mlir", lambda f, text=text: f.write(text)))
+        writers.append((args.output, lambda f: f.write(program.binary)))
+        atomic_write_all(writers)
         return 0
 
     return run_tool("sharp-compile", body)

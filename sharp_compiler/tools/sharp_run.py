@@ -12,32 +12,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any
 
 import numpy as np
+
+from sharp_compiler.tools.cli import (
+    OneLineArgumentParser,
+    ToolError,
+    Writer,
+    atomic_write_all,
+    input_file,
+    output_file,
+    run_tool,
+)
 
 PROG = "sharp-run"
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage errors in one line (exit code 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{PROG}: error: {message}\n")
-
-
-class _Failure(Exception):
-    """A user-facing error: printed as one line, exit code 1."""
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Run a SHARP binary (.sbin) on the simulator.")
+    parser = OneLineArgumentParser(prog=PROG, description="Run a SHARP binary (.sbin) on the simulator.")
     parser.add_argument("binary", help="the .sbin file to run")
     parser.add_argument("--inputs", metavar="IN.npz", help="model inputs keyed by ONNX input name")
     parser.add_argument(
@@ -55,39 +52,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        _run(args)
-    except _Failure as err:
-        return _report(str(err))
-    except KeyboardInterrupt:
-        return _report("interrupted", 130)
-    except Exception as err:  # a bug: still one line, never a traceback
-        if os.environ.get("SHARP_DEBUG"):
-            raise
-        return _report(f"internal error: {type(err).__name__}: {err}")
-    return 0
+    return run_tool(PROG, lambda: _run(args))
 
 
-def _report(message: str, code: int = 1) -> int:
-    sys.stderr.write(f"{PROG}: error: {' '.join(message.split())}\n")
-    return code
-
-
-def _run(args: argparse.Namespace) -> None:
+def _run(args: argparse.Namespace) -> int:
     from sharp_compiler.sim import SharpBinaryError, SimError, load, simulate, trace_document
 
+    input_file(args.binary, ".sbin binary")
+    for path in (args.output, args.stats, args.trace):
+        if path:
+            output_file(path)
     try:
         program = load(args.binary)
     except SharpBinaryError as err:
-        raise _Failure(str(err)) from None
+        raise ToolError(str(err)) from None
     inputs = _read_inputs(args.inputs)
     try:
         result = simulate(
             program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing
         )
     except SimError as err:
-        raise _Failure(str(err)) from None
-    writers: list[tuple[str, Callable[[IO[bytes]], object]]] = []
+        raise ToolError(str(err)) from None
+    writers: list[tuple[str | Path, Writer]] = []
     if args.output:
         outputs: dict[str, Any] = dict(result.outputs)
         writers.append((args.output, lambda f: np.savez(f, **outputs)))
@@ -96,9 +82,10 @@ def _run(args: argparse.Namespace) -> None:
     if args.trace:
         document = trace_document(result.trace or [], result.trace_dropped)
         writers.append((args.trace, lambda f: f.write(json.dumps(document).encode())))
-    _write_all(writers)
+    atomic_write_all(writers)
     if not args.quiet:
         sys.stderr.write(summary(result.stats))
+    return 0
 
 
 def _read_inputs(path: str | None) -> dict[str, np.ndarray]:
@@ -108,38 +95,15 @@ def _read_inputs(path: str | None) -> dict[str, np.ndarray]:
         with open(path, "rb") as handle:
             magic = handle.read(4)
         if magic[:2] != b"PK":  # an .npz is a zip archive
-            raise _Failure(f"{path}: not an .npz archive (its keys must be the model's input names)")
+            raise ToolError(f"{path}: not an .npz archive (its keys must be the model's input names)")
         archive = np.load(path, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):
-            raise _Failure(f"{path}: not an .npz archive (its keys must be the model's input names)")
+            raise ToolError(f"{path}: not an .npz archive (its keys must be the model's input names)")
         with archive:
             return {key: archive[key] for key in archive.files}
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
-        raise _Failure(f"{path}: cannot read inputs ({reason})") from None
-
-
-def _write_all(writers: list[tuple[str, Callable[[IO[bytes]], object]]]) -> None:
-    """Write every file to a temporary beside it, then rename them all; on failure remove the temporaries."""
-    done: list[tuple[str, Path]] = []
-    current = ""
-    try:
-        for target, write in writers:
-            current = target
-            handle, temp = tempfile.mkstemp(prefix=".sharp-run-", suffix=".tmp", dir=Path(target).parent)
-            done.append((temp, Path(target)))
-            with os.fdopen(handle, "wb") as stream:
-                write(stream)
-        umask = os.umask(0)
-        os.umask(umask)
-        for temp, target_path in done:
-            current = str(target_path)
-            os.chmod(temp, 0o666 & ~umask)
-            os.replace(temp, target_path)
-    except OSError as err:
-        for temp, _target in done:
-            Path(temp).unlink(missing_ok=True)
-        raise _Failure(f"{current}: cannot write ({err.strerror or err})") from None
+        raise ToolError(f"{path}: cannot read inputs ({reason})") from None
 
 
 def summary(stats: dict[str, Any]) -> str:

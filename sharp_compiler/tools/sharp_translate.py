@@ -11,7 +11,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sharp_compiler.tools.cli import OneLineArgumentParser, ToolError, atomic_write, run_tool
+from sharp_compiler.tools.cli import (
+    OneLineArgumentParser,
+    ToolError,
+    atomic_write,
+    input_file,
+    output_file,
+    run_tool,
+)
 
 
 def build_parser() -> OneLineArgumentParser:
@@ -31,6 +38,29 @@ def _read_binary(path: str):  # noqa: ANN202
     return decode(Path(path).read_bytes(), origin=path)
 
 
+def _ir_to_binary(path: str) -> bytes:
+    """A `sharp_isa` module (text) -> the binary; parse, verifier and emission errors are located."""
+    from xdsl.utils.exceptions import DiagnosticException, ParseError
+
+    from sharp_compiler.api import emit_binary, make_context
+    from sharp_compiler.tools.sharp_opt import LocatingParser, diagnose
+
+    data = Path(path).read_bytes()
+    if data.startswith(b"SHRP") or b"\0" in data[:4096]:
+        raise ToolError(f"{path}: a binary, not IR text (use --listing or --to-mlir to read a binary)")
+    try:
+        text = data.decode()
+    except UnicodeDecodeError:
+        raise ToolError(f"{path}: not a text file (expected sharp_isa IR)") from None
+    module = None
+    try:
+        module = LocatingParser(make_context(), text, path).parse_module()
+        module.verify()
+        return emit_binary(module)
+    except (ParseError, DiagnosticException) as err:
+        raise ToolError(diagnose(err, module).text) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
 
@@ -41,8 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(text)
 
     def body() -> int:
-        if not Path(args.input).is_file():
-            raise ToolError(f"{args.input}: no such file")
+        input_file(args.input, ".sbin binary or .mlir file")
         if args.listing:
             from sharp_compiler.isa.listing import format_listing
 
@@ -55,15 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             with inline_weights():
                 emit_text(module_text(program_to_isa(_read_binary(args.input))))
         else:
-            from xdsl.parser import Parser
-
-            from sharp_compiler.api import emit_binary, make_context
-
             if not args.output:
                 raise ToolError("--to-binary needs -o FILE.sbin")
-            module = Parser(make_context(), Path(args.input).read_text(), args.input).parse_module()
-            module.verify()
-            atomic_write(args.output, emit_binary(module))
+            output_file(args.output)
+            atomic_write(args.output, _ir_to_binary(args.input))
         return 0
 
     return run_tool("sharp-translate", body)

@@ -57,6 +57,7 @@ from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, TensorType, f
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
+from sharp_compiler.diagnostics import at_op
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import (
     ActivationAttr,
@@ -206,16 +207,15 @@ class _Lowering:
             else:
                 self.output_names[value] = name
         for op in fn.body.block.ops:
-            if op.name in rnn.RECURRENT_OPS:
-                self.recurrent(rnn.read_recurrent(op))
-            elif op.name in GLUE_OPS:
-                lower_glue(self, op)
-            elif op.name in DENSE_LOWERINGS:
-                DENSE_LOWERINGS[op.name](self, op)
-            elif op.name in ("rnn.constant", "func.return"):
-                continue
-            else:
-                raise LoweringError(f"no lowering for '{op.name}' yet")
+            with at_op(op):
+                if op.name in rnn.RECURRENT_OPS:
+                    self.recurrent(rnn.read_recurrent(op))
+                elif op.name in GLUE_OPS:
+                    lower_glue(self, op)
+                elif op.name in DENSE_LOWERINGS:
+                    DENSE_LOWERINGS[op.name](self, op)
+                elif op.name not in ("rnn.constant", "func.return"):
+                    raise LoweringError(f"no lowering for '{op.name}' yet")
         for value, name in pending:
             src = self.tensor_of(value)
             shape = rnn.shape_of(value)

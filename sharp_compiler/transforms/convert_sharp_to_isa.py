@@ -25,16 +25,18 @@ import struct
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntAttr, ModuleOp, TensorType
+from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation
 from xdsl.passes import ModulePass
 
+from sharp_compiler.diagnostics import at_op
 from sharp_compiler.dialects import sharp, sharp_isa
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, CopyAttr, DramWindowAttr, WindowAttr
 from sharp_compiler.isa.program import (
     ActParam,
     CopyDesc,
     DmaDesc,
+    Instruction,
     LayerInfo,
     Region,
     Space,
@@ -42,7 +44,7 @@ from sharp_compiler.isa.program import (
     TensorKind,
     View,
 )
-from sharp_compiler.isa.spec import OPS, Flag, Opcode, OperandKind, nop_flags
+from sharp_compiler.isa.spec import NO_OPERAND, OPS, Flag, Opcode, OperandKind, nop_flags, pack_tile
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 DTYPE_NAMES = {"f32": "float32", "f16": "float16", "i32": "int32", "i64": "int64"}
@@ -114,10 +116,9 @@ class _Tables:
 
 def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
     spec = OPS[op.OPCODE]
-    props: dict[str, Attribute] = {}
     used = [k for k in spec.operands if k is not OperandKind.NONE]
-    for slot, kind, attr in zip("abcd", used, op.slot_attrs(), strict=False):
-        props[slot] = IntAttr(tables.operand(kind, attr))
+    slots = [tables.operand(kind, attr) for kind, attr in zip(used, op.slot_attrs(), strict=False)]
+    a, b, c, d = (*slots, *[NO_OPERAND] * (4 - len(slots)))
     flags = 0
     if op.properties.get("accumulate") is not None:
         flags |= Flag.ACCUMULATE
@@ -129,30 +130,30 @@ def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
         flags |= nop_flags(op.unit)
     imm = 0
     if isinstance(op, sharp.ConfigureTileOp):
-        imm = op.tile.rows.data << 16 | op.tile.cols.data
+        imm = pack_tile(*op.tile.shape)
     elif isinstance(op, sharp.FillOp):
         imm = struct.unpack("<I", struct.pack("<f", float(op.value.data)))[0]
-    if flags:
-        props["flags"] = IntAttr(flags)
-    if imm:
-        props["imm"] = IntAttr(imm)
     tokens = op.tokens_attr()
     if tokens is None:
-        raise LoweringError(f"{op.name} has no dependency tokens; run sharp-schedule first")
-    props["tokens"] = tokens
-    return sharp_isa.INSTRUCTION_OPS[op.OPCODE](properties=props)
+        raise LoweringError(f"{op.name} has no dependency tokens; run sharp-schedule first", op)
+    instruction = sharp_isa.instruction(
+        Instruction(op.OPCODE, tokens.pop.data, tokens.push.data, flags, a, b, c, d, imm)
+    )
+    instruction.properties["tokens"] = tokens  # kept even when empty: the schedule ran
+    return instruction
 
 
 def _flatten(ops: list[Operation], tables: _Tables, code: list[Operation]) -> None:
     for op in ops:
         if isinstance(op, sharp.TimeLoopOp):
-            code.append(sharp_isa.INSTRUCTION_OPS[Opcode.LOOP](properties={"imm": IntAttr(op.trips.data)}))
+            code.append(sharp_isa.instruction(Instruction(Opcode.LOOP, imm=op.trips.data)))
             _flatten(list(op.body.block.ops), tables, code)
-            code.append(sharp_isa.INSTRUCTION_OPS[Opcode.ENDLOOP]())
+            code.append(sharp_isa.instruction(Instruction(Opcode.ENDLOOP)))
         elif isinstance(op, sharp.InstructionOp):
-            code.append(_instruction(op, tables))
+            with at_op(op):
+                code.append(_instruction(op, tables))
         else:
-            raise LoweringError(f"unexpected {op.name} inside a layer")
+            raise LoweringError(f"unexpected {op.name} inside a layer", op)
 
 
 @dataclass(frozen=True)
@@ -178,7 +179,7 @@ class ConvertSharpToIsaPass(ModulePass):
             elif isinstance(item, sharp.BufferOp):
                 if item.base is None:
                     raise LoweringError(
-                        f"buffer @{item.sym_name.data} has no address; run sharp-allocate first"
+                        f"buffer @{item.sym_name.data} has no address; run sharp-allocate first", item
                     )
                 tables.regions[item.sym_name.data] = len(tables.regions)
                 region = Region(item.sym_name.data, Space[item.space.data.upper()], item.rows.data, item.cols.data,

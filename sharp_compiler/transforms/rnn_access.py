@@ -13,13 +13,18 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.dialects.builtin import ArrayAttr, FloatAttr, IntAttr, IntegerAttr, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.utils.exceptions import PassFailedException
 
 RECURRENT_OPS = {"rnn.lstm": "lstm", "rnn.gru": "gru", "rnn.rnn": "rnn"}
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
-class LoweringError(ValueError):
-    """A model the lowering cannot map onto the hardware; one line."""
+class LoweringError(PassFailedException, ValueError):
+    """A model the lowering cannot map onto the hardware; one line, located at `op` when known."""
+
+    def __init__(self, message: str, op: Operation | None = None) -> None:
+        super().__init__(message)
+        self.op = op
 
 
 def attr_of(op: Operation, name: str) -> Attribute | None:

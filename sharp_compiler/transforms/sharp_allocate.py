@@ -28,6 +28,7 @@ from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
+from sharp_compiler.hw.config import WORD_BYTES
 from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.rnn_access import LoweringError
 
@@ -71,7 +72,7 @@ class SharpAllocatePass(ModulePass):
                 layer_of_epoch.setdefault(epoch, layer)
                 for name in buffers_used(item):
                     if name not in buffers:
-                        raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}")
+                        raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}", layer)
                     first, _ = life.get(name, (epoch, epoch))
                     life[name] = (first, epoch)
                 if isinstance(item, sharp.TimeLoopOp):
@@ -80,7 +81,7 @@ class SharpAllocatePass(ModulePass):
             "vmem": cfg.vector_buffer_words,
             "wmem": cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision),
         }
-        unit_bytes = {"vmem": 4, "wmem": cfg.weight_bytes_per_element(precision)}
+        unit_bytes = {"vmem": WORD_BYTES, "wmem": cfg.weight_bytes_per_element(precision)}
         live: dict[str, list[tuple[str, int, int]]] = {"vmem": [], "wmem": []}
         order = sorted(life, key=lambda n: (life[n][0], n))
         for name in order:
@@ -96,7 +97,8 @@ class SharpAllocatePass(ModulePass):
                 memory = "vector buffer" if space == "vmem" else "weight buffer"
                 raise LoweringError(
                     f"layer @{layer} needs {need} bytes of {memory}, {cfg.name} has {have}: "
-                    "the model does not fit this configuration"
+                    "the model does not fit this configuration",
+                    layers[first],
                 )
             live[space].append((name, addr, addr + size))
             buf.properties["base"] = IntAttr(addr)

@@ -11,10 +11,10 @@ builtin.module {
   }
 }
 
-// CHECK:      sharp_isa.tensor {index = 0 : i64, tensor_name = "X", kind = "input", dtype = "float32", shape = "3x1x2"}
+// CHECK:      sharp_isa.tensor {index = 0 : i64, tensor_name = "X", kind = "input", dtype = "float32", shape = array<i64: 3, 1, 2>}
 // CHECK:      sharp_isa.region {index = 0 : i64, region_name = "rnn0_fwd_Wbuf", space = "wmem", rows = 2 : i64, cols = 2 : i64, base = {{[0-9]+}} : i64}
-// CHECK:      sharp_isa.param {index = 0 : i64, fn = "tanh", alpha = "0.0", beta = "0.0"}
-// CHECK:      sharp_isa.layer {layer_name = "rnn0_fwd", onnx_node = "rnn0", kind = "rnn", pc_begin = 0 : i64, pc_end = [[END:[0-9]+]] : i64, tile = "32x32", macs = 24 : i64}
+// CHECK:      sharp_isa.param {index = 0 : i64, fn = "tanh", alpha = 0.000000e+00 : f64, beta = 0.000000e+00 : f64}
+// CHECK:      sharp_isa.layer {layer_name = "rnn0_fwd", onnx_node = "rnn0", kind = "rnn", pc_begin = 0 : i64, pc_end = [[END:[0-9]+]] : i64, tile = #sharp.tile<32x32>, macs = 24 : i64}
 // CHECK-NEXT: sharp_isa.loadw v0, d0
 // CHECK:      sharp_isa.mvm v{{[0-9]+}}, v{{[0-9]+}}, v{{[0-9]+}} tokens <pop [dma], push [cell]>
 // CHECK:      sharp_isa.nop tokens <pop [cell], push []>

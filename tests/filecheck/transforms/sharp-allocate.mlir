@@ -19,4 +19,4 @@ builtin.module {
 // CHECK-DAG:  sharp.buffer @first_fwd_Wbuf wmem [2 x 2] at [[W:[0-9]+]]
 // CHECK-DAG:  sharp.buffer @second_fwd_Wbuf wmem [2 x 2] at [[W]]
 
-// FULL: sharp-opt: error: layer @first_fwd needs {{[0-9]+}} bytes of vector buffer, tiny has 16: the model does not fit this configuration
+// FULL: sharp-opt: error: {{.*}}sharp-allocate.mlir: node 'first' (sharp.layer): layer @first_fwd needs {{[0-9]+}} bytes of vector buffer, tiny has 16: the model does not fit this configuration

@@ -1,6 +1,6 @@
 """Shared helpers of the end-to-end tests: build ONNX RNN models in memory, run them three ways.
 
-Test modules import the plain functions directly (``from conftest import ...``): pytest puts
+Test modules import the plain functions directly (``from e2e_helpers import ...``): pytest puts
 ``tests/`` on ``sys.path`` (rootdir insertion, no ``__init__.py``), so this module is importable.
 
 - `rnn_model(...)` builds a one-node LSTM/GRU/RNN model with `onnx.helper` and returns
