@@ -85,6 +85,7 @@ def compile_onnx(
     budget: int = 0,
     precision: str = "",
     reconfigure: str = "per-layer",
+    tile: str = "",
     schedule: str = "sequential",
     chunks: int = 1,
     input_shapes: dict[str, tuple[int, ...]] | None = None,
@@ -94,9 +95,16 @@ def compile_onnx(
 
     `chunks` > 1 cuts each recurrent layer's hidden units into that many blocks so the cell
     update of one block overlaps the matrix work of the next (with `schedule="dataflow"`).
+    A `tile` ("RxC") forces that legal shape on every layer instead of `reconfigure`.
     """
     options = PipelineOptions(
-        hw=hw, budget=budget, precision=precision, reconfigure=reconfigure, scheme=schedule, chunks=chunks
+        hw=hw,
+        budget=budget,
+        precision=precision,
+        reconfigure=reconfigure,
+        tile=tile,
+        scheme=schedule,
+        chunks=chunks,
     )
     module = import_model(path, input_shapes)
     ir: dict[str, str] | None = {} if keep_ir else None

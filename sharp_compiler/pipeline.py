@@ -2,6 +2,9 @@
 
 convert-rnn-to-sharp{hw=sharp-4k budget=0 precision=""},sharp-reconfigure{mode=per-layer},
 sharp-schedule{scheme=sequential},sharp-allocate,convert-sharp-to-isa
+
+A non-empty `tile` ("RxC") forces that shape on every layer:
+`sharp-reconfigure{mode=forced tile=RxC}` replaces the `reconfigure` mode.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ class PipelineOptions:
     budget: int = 0
     precision: str = ""
     reconfigure: str = "per-layer"
+    tile: str = ""
     scheme: str = "sequential"
     chunks: int = 1
 
@@ -35,7 +39,9 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
         ConvertRnnToSharpPass(
             hw=options.hw, budget=options.budget, precision=options.precision, chunks=options.chunks
         ),
-        SharpReconfigurePass(mode=options.reconfigure),
+        SharpReconfigurePass(mode="forced", tile=options.tile)
+        if options.tile
+        else SharpReconfigurePass(mode=options.reconfigure),
         SharpSchedulePass(scheme=options.scheme),
         SharpAllocatePass(),
         ConvertSharpToIsaPass(),

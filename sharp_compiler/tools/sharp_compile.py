@@ -1,17 +1,20 @@
 """sharp-compile: ONNX model -> SHARP binary in one step (like iree-compile).
 
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
-             [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule sequential|dataflow]
-             [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
+             [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--no-reconfig] [--tile RxC]
+             [--schedule sequential|dataflow] [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
+sharp-compile --list-tiles [--hw sharp-4k|FILE.json] [--budget 16384]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sharp_compiler.hw.config import DEFAULT_PRESET, PRECISIONS
+from sharp_compiler.hw.config import DEFAULT_PRESET, PRECISIONS, HwConfig, load_config
+from sharp_compiler.hw.tiles import check_tile, format_tile, parse_tile
 from sharp_compiler.tools.cli import (
     OneLineArgumentParser,
     ToolError,
@@ -25,8 +28,10 @@ BUDGETS_DOC = "multiplier count overriding the preset's (a power of two, e.g. 10
 
 def build_parser() -> OneLineArgumentParser:
     parser = OneLineArgumentParser(prog="sharp-compile", description="Compile an ONNX RNN model for SHARP.")
-    parser.add_argument("model", help="the .onnx model")
-    parser.add_argument("-o", "--output", required=True, help="the .sbin binary to write")
+    parser.add_argument("model", nargs="?", help="the .onnx model")
+    parser.add_argument("-o", "--output", help="the .sbin binary to write")
+    parser.add_argument("--list-tiles", action="store_true",
+                        help="print the legal tile shapes of --hw/--budget, one RxC a line, and exit")  # fmt: skip
     parser.add_argument("--hw", default=DEFAULT_PRESET, help="hardware preset name or JSON file")
     parser.add_argument("--budget", type=int, default=None, help=BUDGETS_DOC)
     parser.add_argument(
@@ -34,6 +39,11 @@ def build_parser() -> OneLineArgumentParser:
     )
     parser.add_argument("--reconfigure", choices=("per-layer", "fixed"), default="per-layer",
                         help="choose each layer's tile geometry, or keep the preset's default")  # fmt: skip
+    parser.add_argument(
+        "--no-reconfig", action="store_true", help="keep the default tile (--reconfigure fixed)"
+    )
+    parser.add_argument("--tile", metavar="RxC", default="",
+                        help="force this legal tile shape on every layer (see --list-tiles)")  # fmt: skip
     parser.add_argument("--schedule", choices=("sequential", "dataflow"), default="sequential",
                         help="scheduling scheme: every instruction after the previous one, or as soon as its data is ready")  # fmt: skip
     parser.add_argument("--chunks", type=int, default=1,
@@ -44,14 +54,38 @@ def build_parser() -> OneLineArgumentParser:
     return parser
 
 
+def machine(hw: str, budget: int | None) -> HwConfig:
+    """The configuration --hw and --budget name."""
+    if budget is not None and budget <= 0:
+        raise ToolError(f"--budget must be a positive power of two, got {budget}")
+    cfg = load_config(hw)
+    return cfg.with_budget(budget) if budget else cfg
+
+
+def check_tile_option(args: argparse.Namespace, cfg: HwConfig) -> None:
+    """A forced --tile must be one of the machine's shapes; the error says how to list them."""
+    if not args.tile:
+        return
+    if args.no_reconfig or args.reconfigure == "fixed":
+        raise ToolError("--tile forces a shape; it excludes --no-reconfig and --reconfigure fixed")
+    hint = f"sharp-compile --list-tiles --hw {args.hw}" + (f" --budget {args.budget}" if args.budget else "")
+    check_tile(cfg, parse_tile(args.tile), hint)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.list_tiles and (args.model is None or args.output is None):
+        parser.error("the following arguments are required: model, -o/--output")
 
     def body() -> int:
         from sharp_compiler.api import compile_onnx
 
-        if args.budget is not None and args.budget <= 0:
-            raise ToolError(f"--budget must be a positive power of two, got {args.budget}")
+        cfg = machine(args.hw, args.budget)
+        if args.list_tiles:
+            sys.stdout.write("".join(f"{format_tile(t)}\n" for t in cfg.tile_shapes))
+            return 0
+        check_tile_option(args, cfg)
         if args.chunks < 1:
             raise ToolError(f"--chunks must be a positive integer, got {args.chunks}")
         if not Path(args.model).is_file():
@@ -60,8 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not output_dir.is_dir():
             raise ToolError(f"{args.output}: cannot write (no directory {output_dir})")
         result = compile_onnx(
-            args.model, hw=args.hw, budget=args.budget or 0, precision=args.precision, reconfigure=args.reconfigure,
-            schedule=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
+            args.model, hw=args.hw, budget=args.budget or 0, precision=args.precision,
+            reconfigure="fixed" if args.no_reconfig else args.reconfigure, tile=args.tile, schedule=args.schedule,
+            chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape), keep_ir=bool(args.emit_ir),
         )  # fmt: skip
         if args.emit_ir:
             out = Path(args.emit_ir)
