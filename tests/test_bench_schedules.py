@@ -4,27 +4,10 @@ case still runs against today's compiler and simulator (the full sweep is a benc
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from conftest import load_script
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def load_bench():  # noqa: ANN201 - the benchmark's module
-    spec = importlib.util.spec_from_file_location(
-        "bench_schedules", ROOT / "benchmarks" / "bench_schedules.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_schedules"] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = load_bench()
+bench = load_script("benchmarks/bench_schedules.py")
 NAMED = ["sequential", "intergate", "unfolded"]
 
 

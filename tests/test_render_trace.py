@@ -6,30 +6,18 @@ Reading, windowing and the error paths need no matplotlib; the drawing tests ski
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import compile_model, simulate_binary, stack_model
+from conftest import ROOT, compile_model, load_script, simulate_binary, stack_model
 
 from sharp_compiler.sim import trace_document
 
-SCRIPT = Path(__file__).resolve().parent.parent / "tools" / "render_trace.py"
-
-
-def load_script():  # noqa: ANN201 - the script's module
-    spec = importlib.util.spec_from_file_location("render_trace", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["render_trace"] = module  # dataclasses resolve annotations through sys.modules
-    spec.loader.exec_module(module)
-    return module
-
-
-rt = load_script()
+SCRIPT = ROOT / "tools" / "render_trace.py"
+rt = load_script("tools/render_trace.py")
 
 
 @pytest.fixture(scope="module")
