@@ -37,6 +37,14 @@ def test_orderings_fail_and_name_the_case() -> None:
     assert got[1] == "the default (auto) never slower than the best named scheme: FAILS on 1/1 (x@sharp-4k)"
 
 
+def test_auto_is_checked_beside_another_default() -> None:
+    rs = results({"sequential": 300, "intergate": 200, "unfolded": 100, "auto": 150})
+    assert verdicts(rs, default="sequential")[1:] == [
+        "the default (sequential) never slower than the best named scheme: FAILS on 1/1 (m@sharp-1k)",
+        "auto never slower than the best named scheme: FAILS on 1/1 (m@sharp-1k)",
+    ]
+
+
 def test_missing_schemes_and_bounds_print_na_and_dash() -> None:
     lines: list[str] = []
     report = bench.report_schedules(results({"sequential": 10, "dataflow": 9}), ["sequential", "dataflow"],
