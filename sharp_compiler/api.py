@@ -134,6 +134,7 @@ def compile_module(
     chunks: int = _DEFAULTS.chunks,
     order: str = _DEFAULTS.order,
     interleave: bool = _DEFAULTS.interleave,
+    tile: str = _DEFAULTS.tile,
     input_names: Sequence[str] | None = None,
     output_names: Sequence[str] | None = None,
 ) -> Program:
@@ -142,7 +143,8 @@ def compile_module(
     `hw` is a preset name or a JSON file, `budget` a multiplier count overriding the preset's,
     `schedule` the scheme (`auto`, `sequential`, `intergate`, `unfolded`), `precision` `fp16`/`fp32`
     (default: the preset's); `chunks`/`order` fix the row blocks and their order of the named
-    block schemes, `interleave` fuses independent recurrences (`sharp-interleave`).
+    block schemes, `interleave` fuses independent recurrences (`sharp-interleave`), `tile` ("RxC")
+    forces one legal tile shape on every layer.
     The binary names its inputs and outputs `input_names`/`output_names` (default: the
     `rnn.input_names`/`rnn.output_names` attributes of `func.func @main`, else input0, output0...).
     """
@@ -159,6 +161,7 @@ def compile_module(
         chunks=chunks,
         order=order,
         interleave=interleave,
+        tile=tile,
     )
     working = module.clone()
     _name_io(working, "rnn.input_names", input_names)
@@ -196,6 +199,7 @@ def compile_onnx(
     chunks: int = _DEFAULTS.chunks,
     order: str = _DEFAULTS.order,
     interleave: bool = _DEFAULTS.interleave,
+    tile: str = _DEFAULTS.tile,
     input_shapes: Mapping[str, Sequence[int]] | None = None,
 ) -> Program:
     """Compile an ONNX model (a path, serialized bytes or a `ModelProto`) for a SHARP configuration.
@@ -206,7 +210,7 @@ def compile_onnx(
     return compile_module(
         import_model(model_or_path, input_shapes),
         hw=hw, budget=budget, schedule=schedule, precision=precision, reconfigure=reconfigure, chunks=chunks,
-        order=order, interleave=interleave,
+        order=order, interleave=interleave, tile=tile,
     )  # fmt: skip
 
 

@@ -2,6 +2,9 @@
 
 convert-rnn-to-sharp{hw=sharp-4k budget=0 precision=""},sharp-reconfigure{mode=per-layer},
 sharp-schedule{scheme=sequential},sharp-allocate,convert-sharp-to-isa
+
+A non-empty `tile` ("RxC") forces that shape on every layer:
+`sharp-reconfigure{mode=forced tile=RxC}` replaces the `reconfigure` mode.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ class PipelineOptions:
     budget: int = 0
     precision: str = ""
     reconfigure: str = "per-layer"
+    tile: str = ""
     scheme: str = "auto"
     chunks: int = 1
     order: str = "row"
@@ -47,7 +51,9 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
         SharpInterleavePass(
             mode="directions" if options.interleave and options.scheme in ("auto", "unfolded") else "none"
         ),
-        SharpReconfigurePass(mode=options.reconfigure, scheme=options.scheme),
+        SharpReconfigurePass(mode="forced", tile=options.tile)
+        if options.tile
+        else SharpReconfigurePass(mode=options.reconfigure, scheme=options.scheme),
         SharpSchedulePass(scheme=options.scheme),
         SharpAllocatePass(),
         ConvertSharpToIsaPass(),

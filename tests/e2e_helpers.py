@@ -9,13 +9,16 @@ Test modules import the plain functions directly (``from e2e_helpers import ...`
   (`check_hazards=True`); `ort_outputs` runs onnxruntime (CPU EP); `reference_outputs`
   runs `onnx.reference.ReferenceEvaluator`.
 - `assert_outputs_close` compares by ONNX output name.
+- `load_script(relative_path)` imports a script of `tools/` or `benchmarks/` (not packages) by path.
 """
 
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,6 +41,18 @@ ACT_PARAMS = {
 
 _TMP = Path(tempfile.mkdtemp(prefix="sharp-e2e-"))
 atexit.register(shutil.rmtree, _TMP, ignore_errors=True)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_script(relative_path: str) -> Any:
+    """The module of a repository script (e.g. "tools/render_trace.py"), registered under its stem."""
+    path = ROOT / relative_path
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[path.stem] = module  # dataclasses resolve annotations through sys.modules
+    spec.loader.exec_module(module)
+    return module
 
 
 def num_directions(direction: str) -> int:

@@ -2,11 +2,14 @@
 
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
              [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule auto|sequential|intergate|unfolded]
-             [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR [--inline-weights]]
+             [--no-reconfig] [--tile RxC] [--chunks N] [--input-shape NAME=D0,D1,...]
+             [--emit-ir DIR [--inline-weights]]
+sharp-compile --list-tiles [--hw sharp-4k|FILE.json] [--budget 16384]
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,7 +17,8 @@ from pathlib import Path
 from xdsl.utils.exceptions import DiagnosticException
 
 from sharp_compiler.diagnostics import located
-from sharp_compiler.hw.config import PRECISIONS
+from sharp_compiler.hw.config import PRECISIONS, HwConfig, load_config
+from sharp_compiler.hw.tiles import check_tile, format_tile, parse_tile
 from sharp_compiler.pipeline import PipelineOptions
 from sharp_compiler.tools.cli import (
     OneLineArgumentParser,
@@ -34,8 +38,10 @@ BUDGETS_DOC = "multiplier count overriding the preset's (a power of two, e.g. 10
 
 def build_parser() -> OneLineArgumentParser:
     parser = OneLineArgumentParser(prog="sharp-compile", description="Compile an ONNX RNN model for SHARP.")
-    parser.add_argument("model", help="the .onnx model")
-    parser.add_argument("-o", "--output", required=True, help="the .sbin binary to write")
+    parser.add_argument("model", nargs="?", help="the .onnx model")
+    parser.add_argument("-o", "--output", help="the .sbin binary to write")
+    parser.add_argument("--list-tiles", action="store_true",
+                        help="print the legal tile shapes of --hw/--budget, one RxC a line, and exit")  # fmt: skip
     parser.add_argument("--hw", default=DEFAULTS.hw, help="hardware preset name or JSON file")
     parser.add_argument("--budget", type=int, default=None, help=BUDGETS_DOC)
     parser.add_argument(
@@ -46,6 +52,11 @@ def build_parser() -> OneLineArgumentParser:
     )
     parser.add_argument("--reconfigure", choices=("per-layer", "fixed"), default=DEFAULTS.reconfigure,
                         help="choose each layer's tile geometry, or keep the preset's default")  # fmt: skip
+    parser.add_argument(
+        "--no-reconfig", action="store_true", help="keep the default tile (--reconfigure fixed)"
+    )
+    parser.add_argument("--tile", metavar="RxC", default="",
+                        help="force this legal tile shape on every layer (see --list-tiles)")  # fmt: skip
     parser.add_argument("--schedule", default=DEFAULTS.scheme, metavar="SCHEME",
                         help="sharp-schedule scheme: sequential, intergate, unfolded or auto (docs/passes.md)")  # fmt: skip
     parser.add_argument("--chunks", type=int, default=DEFAULTS.chunks,
@@ -58,19 +69,48 @@ def build_parser() -> OneLineArgumentParser:
     return parser
 
 
+def machine(hw: str, budget: int | None) -> HwConfig:
+    """The configuration --hw and --budget name."""
+    if budget is not None and budget <= 0:
+        raise ToolError(f"--budget must be a positive power of two, got {budget}")
+    cfg = load_config(hw)
+    return cfg.with_budget(budget) if budget else cfg
+
+
+def check_tile_option(args: argparse.Namespace, cfg: HwConfig) -> None:
+    """A forced --tile must be one of the machine's shapes; the error says how to list them."""
+    if not args.tile:
+        return
+    if args.no_reconfig or args.reconfigure == "fixed":
+        raise ToolError("--tile forces a shape; it excludes --no-reconfig and --reconfigure fixed")
+    hint = f"sharp-compile --list-tiles --hw {args.hw}" + (f" --budget {args.budget}" if args.budget else "")
+    check_tile(cfg, parse_tile(args.tile), hint)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.list_tiles and (args.model is None or args.output is None):
+        parser.error("the following arguments are required: model, -o/--output")
 
     def body() -> int:
         from sharp_compiler.api import compile_onnx
 
+        cfg = machine(args.hw, args.budget)
+        if args.list_tiles:
+            sys.stdout.write("".join(f"{format_tile(t)}\n" for t in cfg.tile_shapes))
+            return 0
+        check_tile_option(args, cfg)
+        if args.chunks < 1:
+            raise ToolError(f"--chunks must be a positive integer, got {args.chunks}")
         input_file(args.model, ".onnx model")
         output_file(args.output)
         if args.emit_ir and Path(args.emit_ir).exists() and not Path(args.emit_ir).is_dir():
             raise ToolError(f"{args.emit_ir}: --emit-ir needs a directory, this is a file")
         try:
             program = compile_onnx(
-                args.model, hw=args.hw, budget=args.budget, precision=args.precision, reconfigure=args.reconfigure,
+                args.model, hw=args.hw, budget=args.budget, precision=args.precision,
+                reconfigure="fixed" if args.no_reconfig else args.reconfigure, tile=args.tile,
                 schedule=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape),
             )  # fmt: skip
         except DiagnosticException as err:

@@ -624,7 +624,9 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, candidate: Callable[..., _Lowe
         if op.name in rnn.RECURRENT_OPS
         for node in (rnn.read_recurrent(op),)
     }
-    counts = {name: [n for n in AUTO_BLOCKS if n == 1 or h // n >= MIN_BLOCK_UNITS] for name, h in hidden.items()}
+    counts = {
+        name: [n for n in AUTO_BLOCKS if n == 1 or h // n >= MIN_BLOCK_UNITS] for name, h in hidden.items()
+    }
     best: dict[str, tuple[int, int]] = {}
     for n in AUTO_BLOCKS:
         if not any(n in ns and len(ns) > 1 for ns in counts.values()):
@@ -635,7 +637,11 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, candidate: Callable[..., _Lowe
         for layer in lowering.layers:
             assert isinstance(layer, sharp.LayerOp)
             node = layer.onnx_node.data
-            if layer.kind.data in rnn.RECURRENT_OPS.values() and n in counts.get(node, ()) and len(counts[node]) > 1:
+            if (
+                layer.kind.data in rnn.RECURRENT_OPS.values()
+                and n in counts.get(node, ())
+                and len(counts[node]) > 1
+            ):
                 cycles = layer_cycles(cfg, cfg.precision, layer, cfg.default_tile, "unfolded")
                 per_node[layer.onnx_node.data] = per_node.get(layer.onnx_node.data, 0) + cycles
         for node, cycles in per_node.items():

@@ -161,7 +161,9 @@ def layer_cycles(cfg: HwConfig, precision: str, layer: sharp.LayerOp, tile: Tile
 
         masks = sequential_tokens(block)
     else:
-        masks = assign_dataflow_tokens(block, scheme not in ("intergate", "dataflow") and cfg.cross_step_overlap)
+        masks = assign_dataflow_tokens(
+            block, scheme not in ("intergate", "dataflow") and cfg.cross_step_overlap
+        )
     cycles = block_cycles(cfg, precision, block, masks, tile)
     copy.detach()
     copy.erase()

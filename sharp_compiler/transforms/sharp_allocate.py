@@ -72,7 +72,9 @@ class SharpAllocatePass(ModulePass):
                 layer_of_epoch.setdefault(epoch, layer)
                 for name in buffers_used(item):
                     if name not in buffers:
-                        raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}", layer)
+                        raise LoweringError(
+                            f"layer @{layer.sym_name.data} uses undeclared buffer @{name}", layer
+                        )
                     first, _ = life.get(name, (epoch, epoch))
                     life[name] = (first, epoch)
                 if isinstance(item, sharp.TimeLoopOp):

@@ -19,6 +19,15 @@ After (hidden 24, input 10, on sharp-4k)::
       ...
 
 With `mode=fixed` every layer keeps `default_tile` (the non-adaptive baseline).
+With `mode=forced tile=RxC` every layer with matrix work gets that legal shape
+(`sharp-compile --tile`; `sharp-compile --list-tiles` prints the legal ones), configured
+once before the first such layer::
+
+    sharp-opt m.mlir -p 'convert-rnn-to-sharp,sharp-reconfigure{mode=forced tile=16x64}'
+
+    sharp.layer @l0 "lstm" from "n0" tile <16x64> macs 76800 {
+      sharp.configure_tile <16x64>
+      ...
 """
 
 from __future__ import annotations
@@ -33,11 +42,12 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import TileAttr
 from sharp_compiler.hw import cost_model
-from sharp_compiler.hw.config import HwConfig, TileShape
+from sharp_compiler.hw.config import HwConfig, HwConfigError, TileShape
+from sharp_compiler.hw.tiles import check_tile, parse_tile
 from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.rnn_access import LoweringError
 
-MODES = ("per-layer", "fixed")
+MODES = ("per-layer", "fixed", "forced")
 
 
 def dispatch_shapes(ops: list[Operation], trips: int = 1) -> list[tuple[int, int, int, int]]:
@@ -84,7 +94,9 @@ def best_sequence(cfg: HwConfig, costs: list[dict[TileShape, int]]) -> list[Tile
     return min(best.values(), key=lambda cp: (cp[0], cp[1]))[1]
 
 
-def scheduled_costs(cfg: HwConfig, precision: str, layers: list[sharp.LayerOp], scheme: str) -> list[dict[TileShape, int]]:
+def scheduled_costs(
+    cfg: HwConfig, precision: str, layers: list[sharp.LayerOp], scheme: str
+) -> list[dict[TileShape, int]]:
     """Per layer, the cycles the layer takes under each candidate tile, scheduled by `scheme`.
 
     Candidates: every tile no other tile beats on all of the layer's dispatch occupancies and
@@ -102,7 +114,9 @@ def scheduled_costs(cfg: HwConfig, precision: str, layers: list[sharp.LayerOp], 
         pool |= set(menu) - dominated(table)
     candidates = [tile for tile in menu if tile in pool]
     return [
-        {tile: layer_cycles(cfg, precision, layer, tile, scheme) for tile in candidates} if layer in with_work else {}
+        {tile: layer_cycles(cfg, precision, layer, tile, scheme) for tile in candidates}
+        if layer in with_work
+        else {}
         for layer in layers
     ]
 
@@ -115,16 +129,29 @@ class SharpReconfigurePass(ModulePass):
     mode: str = "per-layer"
     scheme: str = ""
     """Price tiles under this schedule (`schedule_cost`), latencies included; "" prices array cycles."""
+    tile: str = ""
+
+    def forced_tile(self, cfg: HwConfig) -> TileShape:
+        try:
+            return check_tile(cfg, parse_tile(self.tile))
+        except HwConfigError as err:
+            raise LoweringError(f"sharp-reconfigure: {err}") from None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.mode not in MODES:
             raise LoweringError(
                 f"sharp-reconfigure: mode must be one of {', '.join(MODES)}, got '{self.mode}'"
             )
+        if (self.mode == "forced") != bool(self.tile):
+            raise LoweringError(
+                "sharp-reconfigure: mode=forced needs tile=RxC, and tile=RxC needs mode=forced"
+            )
         cfg, precision = module_config(op)
         layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
         shapes = [dispatch_shapes(list(layer.body.block.ops)) for layer in layers]
-        if self.mode == "fixed":
+        if self.mode == "forced":
+            tiles = [self.forced_tile(cfg)] * len(layers)
+        elif self.mode == "fixed":
             tiles = [cfg.default_tile] * len(layers)
         elif self.scheme:
             tiles = best_sequence(cfg, scheduled_costs(cfg, precision, layers, self.scheme))
