@@ -5,7 +5,7 @@ case still runs against today's compiler and simulator (the full sweep is a benc
 from __future__ import annotations
 
 import pytest
-from conftest import load_script
+from e2e_helpers import load_script
 
 bench = load_script("benchmarks/bench_schedules.py")
 NAMED = ["sequential", "intergate", "unfolded"]

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, compile_model, load_script, simulate_binary, stack_model
+from e2e_helpers import ROOT, compile_model, load_script, simulate_binary, stack_model
 
 from sharp_compiler.sim import trace_document
 

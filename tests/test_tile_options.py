@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import compile_model, simulate_binary, stack_model
+from e2e_helpers import compile_model, simulate_binary, stack_model
 
 from sharp_compiler import sim
 from sharp_compiler.hw.config import PRESET_NAMES, load_config

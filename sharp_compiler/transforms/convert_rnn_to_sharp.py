@@ -10,7 +10,9 @@ slice) become strided DRAM copies. Any input or
 hidden size works: the dispatcher cuts matrices into tile blocks and the
 padding of partial blocks costs time, never exactness.
 
-Option `chunks` (default 1) is SHARP's intergate pipelining: with chunks > 1
+Option `chunks` (default 1) forces the row blocks of the block schemes; with the
+default, `intergate`, `unfolded` and `auto` choose them per recurrent node with the
+cost model (`choose_blocks`). With chunks > 1
 the hidden units of each layer direction are cut into that many contiguous
 blocks (sizes as equal as possible; more chunks than units give one unit per
 block). The gate rows of W, R and the biases are permuted at compile time to
@@ -610,11 +612,13 @@ AUTO_BLOCKS = (1, 2, 4)
 MIN_BLOCK_UNITS = 16
 
 
-def choose_blocks(cfg: HwConfig, fn: func.FuncOp, candidate: Callable[..., _Lowering]) -> dict[str, int]:
-    """Per recurrent ONNX node, the row-block count whose unfolded layers the cost model times fastest.
+def choose_blocks(cfg: HwConfig, fn: func.FuncOp, candidate: Callable[..., _Lowering],
+                  scheme: str) -> dict[str, int]:  # fmt: skip
+    """Per recurrent ONNX node, the row-block count whose layers the cost model times fastest.
 
-    Each count lowers the model once; every layer direction is timed alone by the simulator's
-    timing engine (`schedule_cost.layer_cycles`) at the default tile; ties keep fewer blocks.
+    Each count lowers the model once; every layer direction is timed alone, scheduled by
+    `scheme`, by the simulator's timing engine (`schedule_cost.layer_cycles`) at the default
+    tile; ties keep fewer blocks.
     """
     from sharp_compiler.transforms.schedule_cost import layer_cycles
 
@@ -642,7 +646,7 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, candidate: Callable[..., _Lowe
                 and n in counts.get(node, ())
                 and len(counts[node]) > 1
             ):
-                cycles = layer_cycles(cfg, cfg.precision, layer, cfg.default_tile, "unfolded")
+                cycles = layer_cycles(cfg, cfg.precision, layer, cfg.default_tile, scheme)
                 per_node[layer.onnx_node.data] = per_node.get(layer.onnx_node.data, 0) + cycles
         for node, cycles in per_node.items():
             if node not in best or cycles < best[node][0]:
@@ -715,7 +719,8 @@ class ConvertRnnToSharpPass(ModulePass):
             raise LoweringError(f"expected one func.func holding the model, found {len(funcs)}")
         if self.chunks < 1:
             raise LoweringError(f"chunks must be a positive integer, got {self.chunks}")
-        blocks = choose_blocks(cfg, funcs[0], self.candidate) if self.scheme == "auto" else {}
+        choose = self.scheme in ("intergate", "unfolded", "auto", "dataflow") and self.chunks == 1
+        blocks = choose_blocks(cfg, funcs[0], self.candidate, self.scheme) if choose else {}
         lowering = self.candidate(cfg, blocks)
         lowering.run(funcs[0])
         for old in list(op.body.block.ops):

@@ -93,14 +93,15 @@ class SharpAllocatePass(ModulePass):
             live[space] = [(n, s, e) for n, s, e in live[space] if life[n][1] >= first]
             addr = _first_fit([(s, e) for _, s, e in live[space]], size)
             if addr + size > capacity[space]:
-                layer = layer_of_epoch[first].sym_name.data
+                culprit = layer_of_epoch[first]
+                layer = culprit.sym_name.data
                 need = (addr + size) * unit_bytes[space]
                 have = capacity[space] * unit_bytes[space]
                 memory = "vector buffer" if space == "vmem" else "weight buffer"
                 raise LoweringError(
                     f"layer @{layer} needs {need} bytes of {memory}, {cfg.name} has {have}: "
                     "the model does not fit this configuration",
-                    layers[first],
+                    culprit,
                 )
             live[space].append((name, addr, addr + size))
             buf.properties["base"] = IntAttr(addr)
