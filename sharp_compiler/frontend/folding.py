@@ -3,7 +3,8 @@
 `FoldedGraph` keeps the nodes that some graph output still needs, with the constants they
 read and the types of their values: `fold` evaluates constant nodes (`Shape`/`Size` of a
 statically shaped tensor count as constant), `fold_unrolled_rnns` replaces the dynamo
-exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), and
+exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), `fold_batch_sorts` drops
+the sort/unsort glue of unsorted packed batches (`batch_sort`), and
 `infer_remaining` re-infers the types of what is left.
 """
 
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sharp_compiler.frontend.batch_sort import find_batch_sorts
 from sharp_compiler.frontend.errors import one_line
 from sharp_compiler.frontend.loading import (
     SMALL_CONSTANT,
@@ -25,7 +27,7 @@ from sharp_compiler.frontend.loading import (
     static_shape,
     tensor_types,
 )
-from sharp_compiler.frontend.unrolled_rnn import find_unrolled_rnns
+from sharp_compiler.frontend.unrolled_rnn import Rewrite, find_unrolled_rnns
 
 if TYPE_CHECKING:
     import onnx
@@ -73,8 +75,20 @@ class FoldedGraph:
         return live[::-1]
 
     def fold(self) -> None:
-        """Evaluate every needed node whose inputs are constant; keep the rest in `kept`."""
-        live = self._live(range(len(self.nodes)), lambda name: name in self.constants)
+        """Evaluate every needed node whose inputs are constant; keep the rest in `kept`.
+
+        A second round runs after re-inferring the types of what is left: a `Shape` becomes
+        constant once folding made its input's shape static (e.g. a TopK whose K was a `Shape`).
+        """
+        self._fold(range(len(self.nodes)))
+        before = list(self.kept)
+        self.infer_remaining()
+        self._fold(before)
+        if self.kept != before:
+            self.infer_remaining()
+
+    def _fold(self, candidates: Iterable[int]) -> None:
+        live = self._live(candidates, lambda name: name in self.constants)
         unfolded: list[int] = []
         for index in live:
             node = self.nodes[index]
@@ -119,21 +133,27 @@ class FoldedGraph:
 
     def fold_unrolled_rnns(self) -> None:
         """Replace the time-unrolled nn.RNN layers of the dynamo exporter by RNN nodes (see unrolled_rnn)."""
-
-        def shape(name: str) -> tuple[int, ...] | None:
-            tensor = self.types.get(name)
-            return None if tensor is None else static_shape(tensor)
-
         rewrite = find_unrolled_rnns(
-            self.nodes,
-            self.kept,
-            lambda name: self.constants[name] if name in self.constants else None,
-            shape,
-            self.outputs,
-            self.opset,
+            self.nodes, self.kept, self._constant, self._shape, self.outputs, self.opset
         )
-        if rewrite is None:
-            return
+        if rewrite is not None:
+            self._apply(rewrite)
+
+    def fold_batch_sorts(self) -> None:
+        """Drop the sort/unsort glue around layers on an unsorted packed batch (see batch_sort)."""
+        rewrite = find_batch_sorts(self.nodes, self.kept, self._constant, self._shape, self.outputs)
+        if rewrite is not None:
+            self._apply(rewrite)
+
+    def _constant(self, name: str) -> np.ndarray | None:
+        return self.constants[name] if name in self.constants else None
+
+    def _shape(self, name: str) -> tuple[int, ...] | None:
+        tensor = self.types.get(name)
+        return None if tensor is None else static_shape(tensor)
+
+    def _apply(self, rewrite: Rewrite) -> None:
+        """Replace the removed nodes by the added ones, each placed at its anchor's rank."""
         for name, array in rewrite.constants.items():
             self.constants[name] = array
         rank = {index: position for position, index in enumerate(self.kept)}
@@ -141,7 +161,16 @@ class FoldedGraph:
         for anchor, node in rewrite.added:
             self.nodes.append(node)
             placed.append((rank[anchor], len(self.nodes) - 1))
-        self.kept = self._topological(placed)
+        order = self._topological(placed)
+        # What the rewrite left without readers (the sort of a batch, say) goes too.
+        needed = {name for name in self.outputs if name not in self.constants}
+        live: list[int] = []
+        for index in reversed(order):
+            node = self.nodes[index]
+            if any(out in needed for out in node.output if out):
+                live.append(index)
+                needed.update(name for name in node.input if name and name not in self.constants)
+        self.kept = live[::-1]
 
     def _topological(self, placed: list[tuple[int, int]]) -> list[int]:
         """Node indices in an order where producers come first, otherwise by (rank, index)."""
