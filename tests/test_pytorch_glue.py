@@ -1,9 +1,10 @@
-"""The index, length and sort glue PyTorch code exports around RNNs, against onnxruntime.
+"""The index, length, sort and normalisation glue PyTorch code exports around RNNs, against onnxruntime.
 
 Models are built with onnx.helper in the shapes the exporters write (see
 shared notes on ONNX export): `y[-1]` / `h_n[-1]` / `y[:, -1]` as a Gather of a constant
 index, `pack_padded_sequence` lengths reaching `sequence_lens` through Casts, and the
-TopK/Gather/ScatterElements sort and unsort of `enforce_sorted=False`.
+TopK/Gather/ScatterElements sort and unsort of `enforce_sorted=False`, and nn.LayerNorm between
+an LSTM and a Linear head (LayerNormalization, also in row chunks).
 """
 
 from __future__ import annotations
@@ -174,6 +175,65 @@ def test_a_sorted_row_used_outside_the_unsort_is_left_alone() -> None:
     model = packed_lstm(5, 3, layers=1, sort=False)
     model.graph.output.append(helper.make_tensor_value_info("Y_h0", TensorProto.FLOAT, [1, 3, H]))
     with pytest.raises(FrontendError, match=r"TopK 'TopK'.*ScatterElements 'ScatterElements'"):
+        import_onnx(model.SerializeToString(), origin="model.onnx")
+
+
+def layer_norm_head(t: int, b: int, *, affine: bool, epsilon: float) -> onnx.ModelProto:
+    """nn.LSTM -> nn.LayerNorm(H) -> nn.Linear, as both exporters write it (opset 17)."""
+    rng = np.random.default_rng(t + b)
+    inits = _weights(rng, "LSTM", 1)
+    inits += [
+        _const("axes1", np.array([1], np.int64)),
+        _const("gamma", (rng.standard_normal(H) if affine else np.ones(H)).astype(np.float32)),
+        _const("Wl", rng.standard_normal((H, N)).astype(np.float32)),
+        _const("bl", rng.standard_normal(N).astype(np.float32)),
+    ]
+    norm_inputs = ["y", "gamma"]
+    if affine:
+        inits.append(_const("beta", rng.standard_normal(H).astype(np.float32)))
+        norm_inputs.append("beta")
+    nodes = [
+        helper.make_node("LSTM", ["x", "W0", "R0", "B0"], ["Y"], hidden_size=H, name="rnn"),
+        helper.make_node("Squeeze", ["Y", "axes1"], ["y"]),
+        helper.make_node("LayerNormalization", norm_inputs, ["n"], axis=-1, epsilon=epsilon, name="ln"),
+        helper.make_node("MatMul", ["n", "Wl"], ["m"], name="fc"),
+        helper.make_node("Add", ["m", "bl"], ["out"], name="fc_bias"),
+    ]
+    graph = helper.make_graph(
+        nodes, "layer_norm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [t, b, I])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [t, b, N]),
+         helper.make_tensor_value_info("n", TensorProto.FLOAT, [t, b, H])], inits,
+    )  # fmt: skip
+    return make_model(graph, 17)
+
+
+@pytest.mark.parametrize(("t", "b"), [(1, 1), (9, 3)])
+@pytest.mark.parametrize(("affine", "epsilon"), [(True, 1e-5), (False, 0.25)])
+@pytest.mark.parametrize("hw", ["sharp-4k", "small-vmem"])
+def test_layer_norm_matches_onnxruntime(
+    t: int, b: int, affine: bool, epsilon: float, hw: str, tmp_path
+) -> None:  # noqa: ANN001
+    import json
+
+    from sharp_compiler.hw.config import load_config
+
+    if hw == "small-vmem":  # 192 words: the rows run as a loop over chunks plus a remainder
+        data = load_config().to_dict()
+        data.update(name="small-vmem", vector_buffer_bytes=768)
+        hw = str(tmp_path / "small.json")
+        (tmp_path / "small.json").write_text(json.dumps(data))
+    model = layer_norm_head(t, b, affine=affine, epsilon=epsilon)
+    x = np.random.default_rng(5).standard_normal((t, b, I)).astype(np.float32) * 3
+    check_against_ort(model, {"x": x}, hw=hw)
+
+
+def test_layer_norm_over_other_axes_is_rejected() -> None:
+    model = layer_norm_head(3, 2, affine=True, epsilon=1e-5)
+    norm = next(n for n in model.graph.node if n.op_type == "LayerNormalization")
+    next(a for a in norm.attribute if a.name == "axis").i = 1
+    with pytest.raises(
+        FrontendError, match=r"LayerNormalization 'ln' \(only normalisation over the last axis"
+    ):
         import_onnx(model.SerializeToString(), origin="model.onnx")
 
 

@@ -25,6 +25,7 @@ from sharp_compiler.dialects.rnn import (
     Direction,
     EmbeddingOp,
     GRUOp,
+    LayerNormOp,
     LinearOp,
     LSTMOp,
     ReshapeOp,
@@ -179,6 +180,7 @@ class Mapper:
             "Relu": self._activation,
             "Gather": self._gather,
             "Cast": self._cast,
+            "LayerNormalization": self._layer_norm,
         }
 
     # ---- driver
@@ -633,6 +635,27 @@ class Mapper:
             raise _Reject(f"only the last axis is supported, got axis {axis} of rank {rank}")
         log = node.op_type == "LogSoftmax"
         self.add(SoftmaxOp(source, log=log, onnx_node=node.name or f"#{index}"), node.output)
+
+    def _layer_norm(self, node: onnx.NodeProto, index: int) -> None:
+        """nn.LayerNorm(C) over the last axis with constant weight and bias (elementwise_affine or not)."""
+        source = self.value(node.input[0], "input")
+        rank = len(_shape_of(source))
+        attrs = _attributes(node)
+        axis = int(attrs.get("axis", -1))
+        if axis + (rank if axis < 0 else 0) != rank - 1:
+            raise _Reject(
+                f"only normalisation over the last axis is supported (nn.LayerNorm(C)), got axis {axis}"
+            )
+        if any(name and name in self.consumers for name in node.output[1:]):
+            raise _Reject("the Mean and InvStdDev outputs are used")
+        if int(attrs.get("stash_type", 1)) != 1:
+            raise _Reject("only stash_type 1 (float32 statistics) is supported")
+        scale = self.weight(node.input[1], "scale")
+        bias_name = node.input[2] if len(node.input) > 2 else ""
+        bias = self.weight(bias_name, "bias") if bias_name else None
+        epsilon = float(attrs.get("epsilon", 1e-5))
+        op = LayerNormOp(source, scale, bias, epsilon=epsilon, onnx_node=node.name or f"#{index}")
+        self.add(op, node.output[:1])
 
     def _activation(self, node: onnx.NodeProto, index: int) -> None:
         source = self.value(node.input[0], "input")

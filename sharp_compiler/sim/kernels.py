@@ -17,7 +17,7 @@ import numpy as np
 from sharp_compiler.isa.program import DmaDesc, Instruction, Program, View
 from sharp_compiler.isa.spec import Flag, Opcode
 from sharp_compiler.isa.validate import CodeInfo, f32_from_bits
-from sharp_compiler.sim.activations import activation, softmax
+from sharp_compiler.sim.activations import activation, layer_norm, softmax
 from sharp_compiler.sim.errors import SimError, SimInputError
 from sharp_compiler.sim.memory import Memory
 
@@ -306,6 +306,14 @@ class _Builder:
             dst(i)[...] = softmax(src(i), log)
 
         return run_softmax
+
+    def k_layernorm(self, pc: int, ins: Instruction) -> Kernel:
+        dst, src, epsilon = self.view(ins.a), self.view(ins.b), F32(f32_from_bits(ins.imm))
+
+        def run_layer_norm(i: int) -> None:
+            dst(i)[...] = layer_norm(src(i), epsilon)
+
+        return run_layer_norm
 
     # --- cell updater --------------------------------------------------------------------
     def binary(self, ins: Instruction, ufunc: np.ufunc) -> Kernel:

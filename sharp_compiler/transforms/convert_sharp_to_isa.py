@@ -132,6 +132,8 @@ def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
         imm = op.tile.rows.data << 16 | op.tile.cols.data
     elif isinstance(op, sharp.FillOp):
         imm = struct.unpack("<I", struct.pack("<f", float(op.value.data)))[0]
+    elif isinstance(op, sharp.LayerNormOp):
+        imm = struct.unpack("<I", struct.pack("<f", float(op.epsilon.data)))[0]
     if flags:
         props["flags"] = IntAttr(flags)
     if imm:

@@ -9,6 +9,8 @@ number of rows::
     rnn.softmax -> loop { load; softmax (log); store }          (activation unit)
     rnn.activation -> loop { load; activate; store }
     rnn.embedding  -> loop { load indices; gather rows of the DRAM table; store }
+    rnn.layer_norm -> load scale, bias; loop { load; layer_norm (activation unit);
+                      fma by scale and bias (cell updater); store }
 """
 
 from __future__ import annotations
@@ -117,6 +119,40 @@ def rowwise(
     lw.layer(name, kind, node, chunked(rows, chunk_rows, body))
 
 
+def layer_norm(lw: _Lowering, op: Operation) -> None:
+    """Normalise each row on the activation unit, then scale and shift it on the cell updater."""
+    node = rnn.str_prop(op, "onnx_node", op.name)
+    out = lw.result_tensor(op.results[0], f"{rnn.symbol(node)}_out")
+    if out is None:
+        return
+    rows, cols = _rows_cols(rnn.shape_of(op.operands[0]))
+    name = lw.unique(rnn.symbol(node))
+    scale = rnn.constant_array(op.operands[1], f"{node}: scale").astype(np.float32).reshape(1, cols)
+    bias_val = rnn.operand(op, "bias")
+    bias = np.zeros((1, cols), np.float32)
+    if bias_val is not None:
+        bias = rnn.constant_array(bias_val, f"{node}: bias").astype(np.float32).reshape(1, cols)
+    affine = lw.buffer(f"{name}_affine", "vmem", 2, cols)
+    prologue: list[Operation] = [
+        sharp.LoadOp(WindowAttr(affine, 0, 2, 0, 0, cols),
+                     DramWindowAttr(lw.const_tensor(f"{name}_affine_init", np.concatenate([scale, bias])),
+                                    0, 2, cols, cols, 0)),
+    ]  # fmt: skip
+    gamma, beta = WindowAttr(affine, 0, 1, 0, 0, cols), WindowAttr(affine, 1, 1, 0, 0, cols)
+    epsilon = float(op.properties["epsilon"].value.data)  # type: ignore[union-attr]
+    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2 - 2 * cols) // (2 * cols)))
+    src_buf = lw.buffer(f"{name}_in", "vmem", chunk_rows, cols)
+    dst_buf = lw.buffer(f"{name}_out", "vmem", chunk_rows, cols)
+    src = lw.tensor_of(op.operands[0])
+
+    def body(nrows: int, first: int, step: int) -> list[Operation]:
+        a, b = WindowAttr(src_buf, 0, nrows, 0, 0, cols), WindowAttr(dst_buf, 0, nrows, 0, 0, cols)
+        return [sharp.LoadOp(a, _dram(src, first, nrows, cols, step)), sharp.LayerNormOp(b, a, epsilon),
+                sharp.FmaOp(b, b, gamma, beta), sharp.StoreOp(_dram(out, first, nrows, cols, step), b)]  # fmt: skip
+
+    lw.layer(name, "layer_norm", node, [*prologue, *chunked(rows, chunk_rows, body)])
+
+
 def softmax(lw: _Lowering, op: Operation) -> None:
     log = op.properties.get("log") is not None
     rowwise(lw, op, "log_softmax" if log else "softmax", lambda dst, src: sharp.SoftmaxOp(dst, src, log))
@@ -157,6 +193,7 @@ def embedding(lw: _Lowering, op: Operation) -> None:
 DENSE_LOWERINGS: dict[str, Callable[[_Lowering, Operation], None]] = {
     "rnn.linear": linear,
     "rnn.softmax": softmax,
+    "rnn.layer_norm": layer_norm,
     "rnn.activation": activation,
     "rnn.embedding": embedding,
 }
