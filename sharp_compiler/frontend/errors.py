@@ -47,10 +47,15 @@ class Rejection:
         return self.op_type, re.sub(r"[_.]?\d+", "", self.name), self.reason
 
 
-def rejection_message(rejections: Sequence[Rejection], limit: int = MESSAGE_LIMIT) -> str:
-    """One line naming the first rejected nodes, grouping repeats, at most `limit` characters."""
+def rejection_message(
+    rejections: Sequence[Rejection], limit: int = MESSAGE_LIMIT, hints: Sequence[str] = ()
+) -> str:
+    """One line naming the first rejected nodes, grouping repeats, at most `limit` characters.
+
+    `hints` (about the model as a whole) follow the rejections' own hints at the end of the line.
+    """
     head = "unsupported ONNX node(s): "
-    hints = list(dict.fromkeys(r.hint for r in rejections if r.hint))
+    hints = list(dict.fromkeys([*(r.hint for r in rejections if r.hint), *hints]))
     tail = f"; {' '.join(hints)}" if hints else ""
     shown: list[Rejection] = []
     reasons: set[str] = set()
@@ -85,6 +90,9 @@ def _rest(hidden: Sequence[Rejection], patterns: set[tuple[str, str, str]]) -> s
     if len(repeats) == len(hidden):
         return f", ... and {len(hidden)} more of the same per-step pattern"
     others = Counter(r.op_type for r in hidden if r.pattern() not in patterns)
-    kinds = ", ".join(f"{op} x{n}" if n > 1 else op for op, n in others.most_common(3))
-    more = "" if len(others) <= 3 else ", ..."
-    return f", ... and {len(hidden)} more ({kinds}{more})"
+    kinds = [f"{op} x{n}" if n > 1 else op for op, n in others.most_common(3)]
+    if len(others) > 3:
+        kinds.append("...")
+    if repeats:
+        kinds.insert(0, f"{len(repeats)} of the same per-step pattern")
+    return f", ... and {len(hidden)} more ({', '.join(kinds)})"

@@ -3,7 +3,8 @@
 `FoldedGraph` keeps the nodes that some graph output still needs, with the constants they
 read and the types of their values: `fold` evaluates constant nodes (`Shape`/`Size` of a
 statically shaped tensor count as constant), `fold_unrolled_rnns` replaces the dynamo
-exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), `fold_batch_sorts` drops
+exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), `fold_cell_loops` the
+nn.LSTMCell/GRUCell loops by LSTM/GRU nodes (`cell_loops`), `fold_batch_sorts` drops
 the sort/unsort glue of unsorted packed batches (`batch_sort`), and
 `infer_remaining` re-infers the types of what is left.
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sharp_compiler.frontend.batch_sort import find_batch_sorts
+from sharp_compiler.frontend.cell_loops import find_cell_loops
 from sharp_compiler.frontend.errors import one_line
 from sharp_compiler.frontend.loading import (
     SMALL_CONSTANT,
@@ -136,6 +138,12 @@ class FoldedGraph:
         rewrite = find_unrolled_rnns(
             self.nodes, self.kept, self._constant, self._shape, self.outputs, self.opset
         )
+        if rewrite is not None:
+            self._apply(rewrite)
+
+    def fold_cell_loops(self) -> None:
+        """Replace nn.LSTMCell/nn.GRUCell loops unrolled over time by LSTM/GRU nodes (see cell_loops)."""
+        rewrite = find_cell_loops(self.nodes, self.kept, self._constant, self._shape, self.outputs)
         if rewrite is not None:
             self._apply(rewrite)
 

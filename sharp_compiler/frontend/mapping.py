@@ -196,7 +196,9 @@ class Mapper:
             self._map(index)
         results = [self._output(name) for name in self.graph.outputs]
         if self.problems:
-            raise FrontendError(f"{self.origin}: {rejection_message(self.problems)}")
+            raise FrontendError(
+                f"{self.origin}: {rejection_message(self.problems, hints=self._model_hints())}"
+            )
         returned = [v for v in results if v is not None]
         self.block.add_op(func.ReturnOp(*returned))
         self._erase_dead_glue()
@@ -206,6 +208,13 @@ class Mapper:
         module = ModuleOp([main])
         module.verify()
         return module
+
+    def _model_hints(self) -> list[str]:
+        """What the rejected nodes together suggest to a PyTorch user."""
+        kinds = {r.op_type for r in self.problems}
+        if {"Split", "Mul"} <= kinds and kinds & {"Sigmoid", "Tanh", "Add"}:
+            return ["a cell loop becomes one layer when every step reads x[t] in order with the same weights"]
+        return []
 
     def _erase_dead_glue(self) -> None:
         """Drop the reshapes, slices and constants that joining glue ops left without users."""
