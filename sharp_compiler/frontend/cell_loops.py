@@ -425,11 +425,16 @@ class _Loop:
         added.insert(0, helper.make_node(self.op_type, inputs, outs, name=base, **attrs))
         if stack:
             shape = self._constant(rewrite, f"{base}.y_shape", np.array([seq, batch, hidden], np.int64))
-            added.append(helper.make_node("Reshape", [y, shape], [self.m.nodes[stack[-1]].output[0]]))
+            out = self.m.nodes[stack[-1]].output[0]
+            added.append(helper.make_node("Reshape", [y, shape], [out], name=self._fresh(f"{base}/Y")))
         state_shape = self._constant(rewrite, f"{base}.state_shape", np.array([batch, hidden], np.int64))
         for final, source in ((self.chain[-1].h, y_h), (self.chain[-1].get("c"), y_c)):
             if final and (set(self.m.consumers.get(final, [])) - allowed or final in self.m.outputs):
-                added.append(helper.make_node("Reshape", [source, state_shape], [final]))
+                added.append(
+                    helper.make_node(
+                        "Reshape", [source, state_shape], [final], name=self._fresh(f"{source}/final")
+                    )
+                )
         rewrite.removed |= nodes | set(stack)
         anchor = min(nodes)
         rewrite.added.extend((anchor, node) for node in added)
