@@ -222,14 +222,23 @@ def test_unknown_activation_is_rejected():
     )
 
 
-def test_non_constant_weights_are_rejected():
+def test_weights_may_be_graph_inputs():
+    """W as a graph input is the function argument the layer reads (the binary loads it by DMA)."""
     node = helper.make_node("RNN", ["X", "W", "R"], ["Y"], name="r", hidden_size=2)
     model = make_model(
         [node], {"X": (FLOAT, [2, 1, 3]), "W": (FLOAT, [1, 2, 3])}, {"Y": (FLOAT, None)}, {"R": rand(1, 2, 2)}
     )
+    module = import_onnx(to_bytes(model))
+    layer = the(module, RNNOp)
+    assert layer.W == layer.parent_block().args[1]  # type: ignore[union-attr]
+
+
+def test_a_linear_head_on_weight_inputs_is_rejected_with_a_hint():
+    node = helper.make_node("MatMul", ["X", "Wl"], ["Y"], name="fc")
+    model = make_model([node], {"X": (FLOAT, [2, 3]), "Wl": (FLOAT, [3, 4])}, {"Y": (FLOAT, None)})
     assert import_error(model) == (
-        "model.onnx: unsupported ONNX node(s): RNN 'r' (W 'W' is not a constant); export with "
-        "export_params=True (the default) so that weights are initializers"
+        "model.onnx: unsupported ONNX node(s): MatMul 'fc' (only x @ W with a constant W is supported); "
+        "export with export_params=True (the default) so that weights are initializers"
     )
 
 

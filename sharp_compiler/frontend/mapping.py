@@ -86,6 +86,8 @@ def _hint(name: str) -> str:
     return cleaned if re.match(r"[A-Za-z_$.-]", cleaned) else f"v{cleaned}"
 
 
+_CONSTANT_WEIGHTS = "export with export_params=True (the default) so that weights are initializers"
+
 _OP_HINTS = {
     "Loop": "export with fixed input shapes and without data-dependent Python control flow",
     "If": "export with fixed input shapes and without data-dependent Python control flow",
@@ -314,11 +316,12 @@ class Mapper:
         return self.graph.constants[name] if name and name in self.graph.constants else None
 
     def weight(self, name: str, role: str) -> SSAValue:
+        """A recurrent weight: a constant, or a graph input (or glue on one) the binary loads by DMA."""
+        return self.value(name, role)
+
+    def constant_weight(self, name: str, role: str) -> SSAValue:
         if name not in self.graph.constants:
-            raise _Reject(
-                f"{role} '{name}' is not a constant",
-                "export with export_params=True (the default) so that weights are initializers",
-            )
+            raise _Reject(f"{role} '{name}' is not a constant", _CONSTANT_WEIGHTS)
         return self.value(name, role)
 
     def inferred_type(self, name: str) -> TensorType:
@@ -548,7 +551,7 @@ class Mapper:
         a_name, b_name = node.input[0], node.input[1]
         weight = self.constant(b_name)
         if weight is None or a_name in self.graph.constants:
-            raise _Reject("only x @ W with a constant W is supported")
+            raise _Reject("only x @ W with a constant W is supported", _CONSTANT_WEIGHTS)
         if weight.ndim != 2:
             raise _Reject(f"the weight '{b_name}' must be a rank-2 constant, got rank {weight.ndim}")
         self._linear(node, index, self.value(a_name, "input"), self.value(b_name, "weight"), None)
@@ -559,7 +562,7 @@ class Mapper:
         c_name = node.input[2] if len(node.input) > 2 else ""
         b = self.constant(b_name)
         if b is None or a_name in self.graph.constants:
-            raise _Reject("only Gemm with a constant B is supported")
+            raise _Reject("only Gemm with a constant B is supported", _CONSTANT_WEIGHTS)
         alpha, beta = float(attrs.get("alpha", 1.0)), float(attrs.get("beta", 1.0))
         x = self.value(a_name, "A")
         if attrs.get("transA", 0):
@@ -659,9 +662,9 @@ class Mapper:
             raise _Reject("the Mean and InvStdDev outputs are used")
         if int(attrs.get("stash_type", 1)) != 1:
             raise _Reject("only stash_type 1 (float32 statistics) is supported")
-        scale = self.weight(node.input[1], "scale")
+        scale = self.constant_weight(node.input[1], "scale")
         bias_name = node.input[2] if len(node.input) > 2 else ""
-        bias = self.weight(bias_name, "bias") if bias_name else None
+        bias = self.constant_weight(bias_name, "bias") if bias_name else None
         epsilon = float(attrs.get("epsilon", 1e-5))
         op = LayerNormOp(source, scale, bias, epsilon=epsilon, onnx_node=node.name or f"#{index}")
         self.add(op, node.output[:1])

@@ -25,10 +25,12 @@ from xdsl.ir import Block, Operation, Region
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, DramWindowAttr, WindowAttr
 from sharp_compiler.transforms import rnn_access as rnn
+from sharp_compiler.transforms.recurrent_cells import WeightRows
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 if TYPE_CHECKING:
     from sharp_compiler.transforms.convert_rnn_to_sharp import _Lowering
+
 
 ELEMENTWISE = {"Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu"}
 ChunkBody = Callable[[int, int, int], list[Operation]]
@@ -70,7 +72,7 @@ def linear(lw: _Lowering, op: Operation) -> None:
     w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
     prologue: list[Operation] = []
     resident = n * k * lw.cfg.weight_bytes_per_element(lw.precision) <= lw.cfg.weight_buffer_bytes
-    dispatch = lw.weight_dispatch(name, resident, {"W": (w_sym, k)}, n, prologue)
+    dispatch = lw.weight_dispatch(name, resident, {"W": WeightRows(w_sym, k)}, n, prologue)
     bias_buf = None
     if b_val is not None:
         bias = rnn.constant_array(b_val, f"{node}: bias").astype(np.float32).reshape(1, n)
