@@ -128,3 +128,65 @@ def test_reordered_weight_inputs_become_strided_copies() -> None:
     program = sim.load(binary)
     assert any(i.opcode == Opcode.DCOPY for i in program.instructions)
     assert_outputs_close(simulate_binary(binary, feeds).outputs, ort_outputs(model, feeds))
+
+
+def constant_copy(
+    model: onnx.ModelProto, feeds: dict[str, np.ndarray], names: tuple[str, ...]
+) -> onnx.ModelProto:
+    """The same model with the named inputs as initializers holding the feeds' values."""
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    del out.graph.input[:]
+    out.graph.input.extend(vi for vi in model.graph.input if vi.name not in names)
+    out.graph.initializer.extend(numpy_helper.from_array(feeds[n], n) for n in names)
+    return out
+
+
+@pytest.mark.parametrize("precision", ["fp32", "fp16"])
+def test_reordered_weight_inputs_give_the_bits_of_folded_constants(precision: str) -> None:
+    """In fp16 too: the strided copy is read when the load runs, and rounded then."""
+    model, feeds = dynamo_style_weight_inputs(4, 3, 3, 5)
+    folded = constant_copy(model, feeds, ("weight_ih", "weight_hh"))
+    want = simulate_binary(compile_model(folded, precision=precision), {"x": feeds["x"]}).outputs
+    got = simulate_binary(compile_model(model, precision=precision), feeds).outputs
+    for name, value in want.items():
+        assert np.array_equal(got[name], value), name
+
+
+def linear_head_on_inputs(t: int, b: int) -> tuple[onnx.ModelProto, dict]:
+    """LSTM -> Squeeze -> MatMul(., fc_w) + fc_b with every weight a graph input (export_params=False)."""
+    model, feeds = weights_as_inputs(*rnn_model("LSTM", T=t, B=b, H=4, seed=6))
+    rng = np.random.default_rng(7)
+    feeds = {**feeds, "fc_w": rng.standard_normal((4, 6)).astype(np.float32),
+             "fc_b": rng.standard_normal(6).astype(np.float32)}  # fmt: skip
+    graph = model.graph
+    graph.initializer.append(numpy_helper.from_array(np.array([1], np.int64), "axes1"))
+    graph.node.extend([
+        helper.make_node("Squeeze", ["Y", "axes1"], ["ys"]),
+        helper.make_node("MatMul", ["ys", "fc_w"], ["mm"], name="fc"),
+        helper.make_node("Add", ["mm", "fc_b"], ["logits"], name="fc_bias"),
+    ])  # fmt: skip
+    graph.input.extend([helper.make_tensor_value_info("fc_w", TensorProto.FLOAT, [4, 6]),
+                        helper.make_tensor_value_info("fc_b", TensorProto.FLOAT, [6])])  # fmt: skip
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info("logits", TensorProto.FLOAT, [t, b, 6]))
+    onnx.checker.check_model(model)
+    return model, feeds
+
+
+@pytest.mark.parametrize(("t", "b"), [(1, 1), (6, 3)])
+def test_linear_head_weight_inputs_match_onnxruntime(t: int, b: int) -> None:
+    model, feeds = linear_head_on_inputs(t, b)
+    binary = compile_model(model)
+    kinds = [layer.kind for layer in sim.load(binary).layers]
+    assert kinds == ["lstm", "linear"]  # the bias input is fused into the head
+    assert_outputs_close(simulate_binary(binary, feeds).outputs, ort_outputs(model, feeds))
+
+
+def test_linear_head_weight_inputs_give_the_bits_of_constants_in_fp16() -> None:
+    model, feeds = linear_head_on_inputs(5, 2)
+    names = ("W", "R", "B", "fc_w", "fc_b")
+    folded = constant_copy(model, feeds, names)
+    want = simulate_binary(compile_model(folded, precision="fp16"), {"X": feeds["X"]}).outputs
+    got = simulate_binary(compile_model(model, precision="fp16"), feeds).outputs
+    assert np.array_equal(got["logits"], want["logits"])

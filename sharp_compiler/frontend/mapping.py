@@ -549,12 +549,13 @@ class Mapper:
     # ---- heads
     def _matmul(self, node: onnx.NodeProto, index: int) -> None:
         a_name, b_name = node.input[0], node.input[1]
-        weight = self.constant(b_name)
-        if weight is None or a_name in self.graph.constants:
-            raise _Reject("only x @ W with a constant W is supported", _CONSTANT_WEIGHTS)
-        if weight.ndim != 2:
-            raise _Reject(f"the weight '{b_name}' must be a rank-2 constant, got rank {weight.ndim}")
-        self._linear(node, index, self.value(a_name, "input"), self.value(b_name, "weight"), None)
+        if a_name in self.graph.constants:
+            raise _Reject("only x @ W with a computed x is supported")
+        weight = self.value(b_name, "weight")  # a constant, or a weight input the binary loads
+        rank = len(_shape_of(weight))
+        if rank != 2:
+            raise _Reject(f"the weight '{b_name}' must have rank 2 ([K, N]), got rank {rank}")
+        self._linear(node, index, self.value(a_name, "input"), weight, None)
 
     def _gemm(self, node: onnx.NodeProto, index: int) -> None:
         attrs = _attributes(node)
@@ -602,10 +603,10 @@ class Mapper:
         if add_index is not None:
             add = self.graph.nodes[add_index]
             c_name = add.input[1] if add.input[0] == output else add.input[0]
-            c = self.graph.constants[c_name]
+            c = self.constant(c_name)
             bias = (
                 self.value(c_name, "bias")
-                if c.ndim == 1
+                if c is None or c.ndim == 1
                 else self._array_constant(f"{c_name}.bias", c.reshape(-1))
             )
             self.fused.add(add_index)
@@ -622,6 +623,11 @@ class Mapper:
             return None
         other = node.input[1] if node.input[0] == output else node.input[0]
         c = self.constant(other)
+        if c is None and other in self.values and other not in self.rejected_values:
+            # A bias input [N] (export_params=False): the binary loads it like the weight.
+            value = self.values[other]
+            is_vector = isinstance(value.type, TensorType) and tuple(value.type.get_shape()) == (n,)
+            return users[0] if is_vector and _element_of(value) == f32 else None
         if (
             c is None
             or c.dtype != np.float32

@@ -25,6 +25,7 @@ from xdsl.ir import Block, Operation, Region
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, DramWindowAttr, WindowAttr
 from sharp_compiler.transforms import rnn_access as rnn
+from sharp_compiler.transforms.glue_copies import copy_op
 from sharp_compiler.transforms.recurrent_cells import WeightRows
 from sharp_compiler.transforms.rnn_access import LoweringError
 
@@ -65,19 +66,26 @@ def linear(lw: _Lowering, op: Operation) -> None:
     if out is None:
         return
     rows, k = _rows_cols(rnn.shape_of(x_val))
-    weight = rnn.constant_array(w_val, f"{node}: weight")
-    n = weight.shape[1]
+    n = rnn.shape_of(w_val)[1]
     name = lw.unique(rnn.symbol(node))
-    wtype = np.float16 if lw.precision == "fp16" else np.float32
-    w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
     prologue: list[Operation] = []
+    weight = lw.weight_values(w_val, f"{node}: weight")
+    if weight is not None:
+        wtype = np.float16 if lw.precision == "fp16" else np.float32
+        w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
+    else:  # a weight input [K, N]: a strided copy makes the [N, K] rows the array loads
+        w_sym = lw.add_tensor(f"{name}_Wt", "scratch", (n, k))
+        prologue.append(copy_op(lw.tensor_of(w_val), w_sym, [n, k], 0, [1, n], 0, [k, 1]))
     resident = n * k * lw.cfg.weight_bytes_per_element(lw.precision) <= lw.cfg.weight_buffer_bytes
     dispatch = lw.weight_dispatch(name, resident, {"W": WeightRows(w_sym, k)}, n, prologue)
     bias_buf = None
     if b_val is not None:
-        bias = rnn.constant_array(b_val, f"{node}: bias").astype(np.float32).reshape(1, n)
         bias_buf = lw.buffer(f"{name}_bias", "vmem", 1, n)
-        b_sym = lw.const_tensor(f"{name}_bias_init", bias)
+        values = lw.weight_values(b_val, f"{node}: bias")
+        if values is None:
+            b_sym = lw.tensor_of(b_val)
+        else:
+            b_sym = lw.const_tensor(f"{name}_bias_init", values.astype(np.float32).reshape(1, n))
         prologue.append(
             sharp.LoadOp(WindowAttr(bias_buf, 0, 1, 0, 0, n), DramWindowAttr(b_sym, 0, 1, n, n, 0))
         )
