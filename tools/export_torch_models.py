@@ -79,6 +79,8 @@ class Spec:
     static_torchscript: bool = False
     # torch's dynamo exporter builds at 18 and writes Split(num_outputs) when converting to 17.
     dynamo_opset: int = OPSET
+    # export_params=False: every weight becomes a graph input (fed from the npz like x).
+    export_params: bool = True
 
 
 def _specs() -> list[Spec]:
@@ -293,6 +295,11 @@ def _specs() -> list[Spec]:
              x_tb, static_torchscript=True, dynamo_opset=18),
         Spec("lstm_layernorm_linear", "nn.LSTM(12, 16) -> nn.LayerNorm(16) -> nn.Linear(16, 10)", Normalised,
              ["x"], ["logits"], x_tb, {"x": seq, "logits": seq}),
+        Spec("lstm_linear_weights_as_inputs", "nn.LSTM(12, 16, num_layers=2) -> nn.Linear(16, 10), exported with "
+             "export_params=False: W, R, B of each layer and the head's weight and bias are graph inputs "
+             "(their values, under the ONNX names, are in the inputs npz); TorchScript only (dynamo keeps "
+             "initializers)", Classifier, ["x"], ["logp"], x_tb, {"x": seq, "logp": seq},
+             exporters=("torchscript",), export_params=False),
     ]  # fmt: skip
 
 
@@ -355,8 +362,25 @@ def _export_torchscript(spec: Spec, module, args: tuple, path: Path) -> onnx.Mod
         input_names=spec.inputs,
         output_names=spec.outputs,
         dynamic_axes=dynamic_axes,
+        export_params=spec.export_params,
     )
     return onnx.load(str(path))
+
+
+def _parameter_feeds(spec: Spec, module, args: tuple) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """The weights an export_params=False file takes as inputs: the initializers of the same export
+    with parameters (the traces are identical, so the names are too)."""
+    import torch
+    from onnx import numpy_helper
+
+    if spec.export_params:
+        return {}
+    buffer = io.BytesIO()
+    dynamic_axes = {} if spec.static_torchscript else {name: dict(axes) for name, axes in spec.axes.items()}
+    torch.onnx.export(module, args, buffer, dynamo=False, opset_version=OPSET, input_names=spec.inputs,
+                      output_names=spec.outputs, dynamic_axes=dynamic_axes)  # fmt: skip
+    model = onnx.load_from_string(buffer.getvalue())
+    return {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
 
 
 def _export_dynamo(spec: Spec, module, args: tuple, path: Path) -> onnx.ModelProto:  # noqa: ANN001
@@ -469,7 +493,12 @@ def export_all(out_dir: Path) -> dict:
             for shape in shapes:
                 if only_shape is not None and shape != only_shape:
                     continue
-                feeds = {n: a.numpy() for n, a in zip(in_names, samples[shape], strict=True)}
+                if spec.export_params:
+                    feeds = {n: a.numpy() for n, a in zip(in_names, samples[shape], strict=True)}
+                else:  # x by its name, then the weights, in the graph's input order
+                    given = {n: a.numpy() for n, a in zip(spec.inputs, samples[shape], strict=True)}
+                    given.update(_parameter_feeds(spec, module, samples[shape]))
+                    feeds = {n: given[n] for n in in_names}
                 assert _accepts(model, feeds), (path, shape)
                 want = dict(zip(out_names, _run_torch(module, samples[shape]), strict=True))
                 t, b = shape
