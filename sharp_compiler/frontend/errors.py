@@ -24,10 +24,11 @@ class FrontendError(ValueError):
     """A model the frontend cannot take; the message is one line starting with the model's name."""
 
 
-def one_line(error: BaseException) -> str:
-    """The first non-blank line of an error's message (or its type's name)."""
+def one_line(error: BaseException, limit: int = 240) -> str:
+    """The first non-blank line of an error's message (or its type's name), cut at `limit` characters."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    line = lines[0] if lines else type(error).__name__
+    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
 
 
 @dataclass(frozen=True)
