@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sharp_compiler.frontend.graph_links import GraphView
 from sharp_compiler.frontend.unrolled_rnn import Rewrite
 
 if TYPE_CHECKING:
@@ -32,34 +33,12 @@ _RECURRENT = ("LSTM", "GRU", "RNN")
 _SEQUENCE_LENS, _INITIAL_H, _INITIAL_C = 4, 5, 6
 
 
-class _Graph:
-    """Producer/consumer links of the kept nodes."""
-
-    def __init__(
-        self,
-        nodes: Sequence[onnx.NodeProto],
-        order: Sequence[int],
-        constant: Callable[[str], np.ndarray | None],
-        shape: Callable[[str], tuple[int, ...] | None],
-        outputs: Collection[str],
-    ):
-        self.nodes, self.constant, self.shape, self.outputs = nodes, constant, shape, set(outputs)
-        self.producer: dict[str, int] = {}
-        self.consumers: dict[str, list[int]] = {}
-        for index in order:
-            for name in nodes[index].output:
-                if name:
-                    self.producer[name] = index
-            for name in nodes[index].input:
-                if name:
-                    self.consumers.setdefault(name, []).append(index)
+class _Graph(GraphView):
+    """The kept nodes, and the tests the sort pattern needs."""
 
     def op(self, name: str, op_type: str) -> onnx.NodeProto | None:
-        index = self.producer.get(name)
-        if index is None:
-            return None
-        node = self.nodes[index]
-        return node if node.op_type == op_type and node.domain in ("", "ai.onnx") else None
+        found = self.produced_by(name, op_type)
+        return None if found is None else found[1]
 
     def through_casts(self, name: str) -> str:
         """The tensor a chain of Casts starts from."""

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sharp_compiler.frontend.graph_links import GraphView
 from sharp_compiler.frontend.unrolled_rnn import Rewrite
 
 if TYPE_CHECKING:
@@ -102,7 +103,9 @@ class _Step:
         return self.bound.get(key)
 
 
-class _Matcher:
+class _Matcher(GraphView):
+    """The kept nodes and the step patterns matched on them."""
+
     def __init__(
         self,
         nodes: Sequence[onnx.NodeProto],
@@ -111,26 +114,11 @@ class _Matcher:
         shape: Callable[[str], tuple[int, ...] | None],
         outputs: Collection[str],
     ):
-        self.nodes, self.constant, self.shape, self.outputs = nodes, constant, shape, set(outputs)
+        super().__init__(nodes, order, constant, shape, outputs)
         self.used: set[str] = {n.name for n in nodes if n.name}
-        self.producer: dict[str, int] = {}
-        self.consumers: dict[str, list[int]] = {}
-        for index in order:
-            for name in nodes[index].output:
-                if name:
-                    self.producer[name] = index
-            for name in nodes[index].input:
-                if name:
-                    self.consumers.setdefault(name, []).append(index)
 
     def node(self, name: str, op_type: str) -> tuple[int, onnx.NodeProto] | None:
-        index = self.producer.get(name)
-        if index is None:
-            return None
-        node = self.nodes[index]
-        if node.op_type != op_type or node.domain not in ("", "ai.onnx"):
-            return None
-        return index, node
+        return self.produced_by(name, op_type)
 
     def attr_ints(self, node: onnx.NodeProto, key: str) -> list[int]:
         return next((list(a.ints) for a in node.attribute if a.name == key), [])

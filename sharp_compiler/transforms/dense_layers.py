@@ -107,60 +107,62 @@ def linear(lw: _Lowering, op: Operation) -> None:
 
 
 def rowwise(
-    lw: _Lowering, op: Operation, kind: str, make: Callable[[WindowAttr, WindowAttr], Operation]
+    lw: _Lowering,
+    op: Operation,
+    kind: str,
+    make: Callable[[WindowAttr, WindowAttr], Operation | list[Operation]],
+    prologue: Callable[[str, int], tuple[list[Operation], int]] | None = None,
 ) -> None:
-    """load -> one activation-unit op -> store, over rows of the input."""
+    """load -> activation-unit op(s) -> store, over rows of the input.
+
+    `prologue(layer name, cols)` gives ops run once before the rows and the vector-buffer
+    words they keep (taken from the row chunks).
+    """
     node = rnn.str_prop(op, "onnx_node", op.name)
     out = lw.result_tensor(op.results[0], f"{rnn.symbol(node)}_out")
     if out is None:
         return
     rows, cols = _rows_cols(rnn.shape_of(op.operands[0]))
     name = lw.unique(rnn.symbol(node))
-    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2) // (2 * cols)))
+    first_ops, reserved = prologue(name, cols) if prologue is not None else ([], 0)
+    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2 - reserved) // (2 * cols)))
     src_buf = lw.buffer(f"{name}_in", "vmem", chunk_rows, cols)
     dst_buf = lw.buffer(f"{name}_out", "vmem", chunk_rows, cols)
     src = lw.tensor_of(op.operands[0])
 
     def body(nrows: int, first: int, step: int) -> list[Operation]:
         a, b = WindowAttr(src_buf, 0, nrows, 0, 0, cols), WindowAttr(dst_buf, 0, nrows, 0, 0, cols)
-        return [sharp.LoadOp(a, _dram(src, first, nrows, cols, step)), make(b, a),
+        made = make(b, a)
+        return [sharp.LoadOp(a, _dram(src, first, nrows, cols, step)), *(made if isinstance(made, list) else [made]),
                 sharp.StoreOp(_dram(out, first, nrows, cols, step), b)]  # fmt: skip
 
-    lw.layer(name, kind, node, chunked(rows, chunk_rows, body))
+    lw.layer(name, kind, node, [*first_ops, *chunked(rows, chunk_rows, body)])
 
 
 def layer_norm(lw: _Lowering, op: Operation) -> None:
     """Normalise each row on the activation unit, then scale and shift it on the cell updater."""
     node = rnn.str_prop(op, "onnx_node", op.name)
-    out = lw.result_tensor(op.results[0], f"{rnn.symbol(node)}_out")
-    if out is None:
-        return
-    rows, cols = _rows_cols(rnn.shape_of(op.operands[0]))
-    name = lw.unique(rnn.symbol(node))
-    scale = rnn.constant_array(op.operands[1], f"{node}: scale").astype(np.float32).reshape(1, cols)
-    bias_val = rnn.operand(op, "bias")
-    bias = np.zeros((1, cols), np.float32)
-    if bias_val is not None:
-        bias = rnn.constant_array(bias_val, f"{node}: bias").astype(np.float32).reshape(1, cols)
-    affine = lw.buffer(f"{name}_affine", "vmem", 2, cols)
-    prologue: list[Operation] = [
-        sharp.LoadOp(WindowAttr(affine, 0, 2, 0, 0, cols),
-                     DramWindowAttr(lw.const_tensor(f"{name}_affine_init", np.concatenate([scale, bias])),
-                                    0, 2, cols, cols, 0)),
-    ]  # fmt: skip
-    gamma, beta = WindowAttr(affine, 0, 1, 0, 0, cols), WindowAttr(affine, 1, 1, 0, 0, cols)
     epsilon = float(op.properties["epsilon"].value.data)  # type: ignore[union-attr]
-    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2 - 2 * cols) // (2 * cols)))
-    src_buf = lw.buffer(f"{name}_in", "vmem", chunk_rows, cols)
-    dst_buf = lw.buffer(f"{name}_out", "vmem", chunk_rows, cols)
-    src = lw.tensor_of(op.operands[0])
+    affine: list[WindowAttr] = []  # [scale row, bias row] once the prologue has made them
 
-    def body(nrows: int, first: int, step: int) -> list[Operation]:
-        a, b = WindowAttr(src_buf, 0, nrows, 0, 0, cols), WindowAttr(dst_buf, 0, nrows, 0, 0, cols)
-        return [sharp.LoadOp(a, _dram(src, first, nrows, cols, step)), sharp.LayerNormOp(b, a, epsilon),
-                sharp.FmaOp(b, b, gamma, beta), sharp.StoreOp(_dram(out, first, nrows, cols, step), b)]  # fmt: skip
+    def load_affine(name: str, cols: int) -> tuple[list[Operation], int]:
+        scale = rnn.constant_array(op.operands[1], f"{node}: scale").astype(np.float32).reshape(1, cols)
+        bias_val = rnn.operand(op, "bias")
+        bias = np.zeros((1, cols), np.float32)
+        if bias_val is not None:
+            bias = rnn.constant_array(bias_val, f"{node}: bias").astype(np.float32).reshape(1, cols)
+        buf = lw.buffer(f"{name}_affine", "vmem", 2, cols)
+        sym = lw.const_tensor(f"{name}_affine_init", np.concatenate([scale, bias]))
+        affine.extend([WindowAttr(buf, 0, 1, 0, 0, cols), WindowAttr(buf, 1, 1, 0, 0, cols)])
+        return [
+            sharp.LoadOp(WindowAttr(buf, 0, 2, 0, 0, cols), DramWindowAttr(sym, 0, 2, cols, cols, 0))
+        ], 2 * cols
 
-    lw.layer(name, "layer_norm", node, [*prologue, *chunked(rows, chunk_rows, body)])
+    rowwise(
+        lw, op, "layer_norm",
+        lambda dst, src: [sharp.LayerNormOp(dst, src, epsilon), sharp.FmaOp(dst, dst, affine[0], affine[1])],
+        load_affine,
+    )  # fmt: skip
 
 
 def softmax(lw: _Lowering, op: Operation) -> None:
