@@ -264,3 +264,61 @@ def test_rejection_message_stays_short_and_counts_the_rest() -> None:
     message = rejection_message(many)
     assert len(message) <= 300 and message.startswith("unsupported ONNX node(s): Op0 'node0' (")
     assert ", ... and " in message and "more (" in message
+
+
+def manual_norm_head(t: int, b: int, *, opset: int, square: str, affine: bool) -> onnx.ModelProto:
+    """LSTM -> (x - mean) / sqrt(var + eps) [* g + b] written with ReduceMean -> Linear."""
+    rng = np.random.default_rng(t * b + opset)
+    inits = _weights(rng, "LSTM", 1)
+    inits += [
+        _const("axes1", np.array([1], np.int64)),
+        _const("two", np.array(2.0, np.float32)),
+        _const("eps", np.array(1e-5, np.float32)),
+        _const("g", rng.standard_normal(H).astype(np.float32)),
+        _const("beta", rng.standard_normal(H).astype(np.float32)),
+        _const("Wl", rng.standard_normal((H, N)).astype(np.float32)),
+        _const("last", np.array([-1], np.int64)),
+    ]
+
+    def mean(x: str, out: str) -> onnx.NodeProto:
+        if opset >= 18:
+            return helper.make_node("ReduceMean", [x, "last"], [out], keepdims=1)
+        return helper.make_node("ReduceMean", [x], [out], axes=[-1], keepdims=1)
+
+    nodes = [
+        helper.make_node("LSTM", ["x", "W0", "R0", "B0"], ["Y"], hidden_size=H, name="rnn"),
+        helper.make_node("Squeeze", ["Y", "axes1"], ["y"]),
+        mean("y", "mu"),
+        helper.make_node("Sub", ["y", "mu"], ["c"]),
+        helper.make_node("Pow", ["c", "two"], ["sq"])
+        if square == "pow"
+        else helper.make_node("Mul", ["c", "c"], ["sq"]),
+        mean("sq", "var"),
+        helper.make_node("Add", ["var", "eps"], ["ve"]),
+        helper.make_node("Sqrt", ["ve"], ["sd"]),
+        helper.make_node("Div", ["c", "sd"], ["n" if not affine else "n0"]),
+    ]
+    if affine:
+        nodes += [
+            helper.make_node("Mul", ["g", "n0"], ["n1"]),
+            helper.make_node("Add", ["n1", "beta"], ["n"]),
+        ]
+    nodes.append(helper.make_node("MatMul", ["n", "Wl"], ["out"], name="fc"))
+    graph = helper.make_graph(
+        nodes, "manual_norm", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [t, b, I])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [t, b, N])], inits,
+    )  # fmt: skip
+    return make_model(graph, opset)
+
+
+@pytest.mark.parametrize(
+    ("opset", "square", "affine"), [(17, "pow", True), (18, "mul", False), (18, "pow", True)]
+)
+def test_hand_written_layer_norm_becomes_layer_normalization(opset: int, square: str, affine: bool) -> None:
+    from sharp_compiler.dialects.rnn import LayerNormOp
+
+    model = manual_norm_head(6, 2, opset=opset, square=square, affine=affine)
+    module = import_onnx(model.SerializeToString())
+    assert len([op for op in module.walk() if isinstance(op, LayerNormOp)]) == 1
+    x = np.random.default_rng(8).standard_normal((6, 2, I)).astype(np.float32)
+    check_against_ort(model, {"x": x})

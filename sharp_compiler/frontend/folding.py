@@ -4,7 +4,8 @@
 read and the types of their values: `fold` evaluates constant nodes (`Shape`/`Size` of a
 statically shaped tensor count as constant), `fold_unrolled_rnns` replaces the dynamo
 exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), `fold_cell_loops` the
-nn.LSTMCell/GRUCell loops by LSTM/GRU nodes (`cell_loops`), `fold_batch_sorts` drops
+nn.LSTMCell/GRUCell loops by LSTM/GRU nodes (`cell_loops`), `fold_manual_norms` hand-written
+ReduceMean layer norms by LayerNormalization (`manual_norms`), `fold_batch_sorts` drops
 the sort/unsort glue of unsorted packed batches (`batch_sort`), and
 `infer_remaining` re-infers the types of what is left.
 """
@@ -29,6 +30,7 @@ from sharp_compiler.frontend.loading import (
     static_shape,
     tensor_types,
 )
+from sharp_compiler.frontend.manual_norms import find_manual_norms
 from sharp_compiler.frontend.unrolled_rnn import Rewrite, find_unrolled_rnns
 
 if TYPE_CHECKING:
@@ -144,6 +146,14 @@ class FoldedGraph:
     def fold_cell_loops(self) -> None:
         """Replace nn.LSTMCell/nn.GRUCell loops unrolled over time by LSTM/GRU nodes (see cell_loops)."""
         rewrite = find_cell_loops(self.nodes, self.kept, self._constant, self._shape, self.outputs)
+        if rewrite is not None:
+            self._apply(rewrite)
+
+    def fold_manual_norms(self) -> None:
+        """Replace layer norms written with ReduceMean by LayerNormalization nodes (see manual_norms)."""
+        rewrite = find_manual_norms(
+            self.nodes, self.kept, self._constant, self._shape, self.outputs, self.opset
+        )
         if rewrite is not None:
             self._apply(rewrite)
 

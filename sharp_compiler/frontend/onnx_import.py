@@ -7,7 +7,7 @@ fix the input shapes given by the caller, strict shape inference with data propa
 fold every node whose inputs are all constant (`onnx.reference` runs it; `Shape`/`Size`
 of a statically shaped tensor count as constant), replace the dynamo exporter's time-unrolled
 nn.RNN layers by RNN nodes (`unrolled_rnn`) and nn.LSTMCell/GRUCell loops by LSTM/GRU nodes
-(`cell_loops`), drop the sort/unsort glue of unsorted packed
+(`cell_loops`), hand-written ReduceMean layer norms by LayerNormalization (`manual_norms`), drop the sort/unsort glue of unsorted packed
 batches (`batch_sort`), infer the shapes of what is left, and map each
 remaining node to one `rnn` op, folding glue (reshape chains, size-1 transposes, adjacent
 slices) on the way. Everything that cannot be taken is reported in a single `FrontendError`
@@ -62,6 +62,7 @@ def import_onnx(
     graph.fold()
     graph.fold_unrolled_rnns()
     graph.fold_cell_loops()
+    graph.fold_manual_norms()
     graph.fold_batch_sorts()
     graph.infer_remaining()
     return Mapper(graph).build()
