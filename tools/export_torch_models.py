@@ -212,6 +212,20 @@ def _specs() -> list[Spec]:
             out, _ = self.rnn(x)
             return self.head(self.norm(out))
 
+    class HandNormalised(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.LSTM(INPUT_SIZE, 16)
+            self.weight = nn.Parameter(torch.randn(16))
+            self.bias = nn.Parameter(torch.randn(16))
+            self.head = nn.Linear(16, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out, _ = self.rnn(x)
+            mean = out.mean(-1, keepdim=True)
+            var = ((out - mean) ** 2).mean(-1, keepdim=True)
+            return self.head((out - mean) / torch.sqrt(var + 1e-5) * self.weight + self.bias)
+
     def lengths(t: int, b: int, g: torch.Generator, *, sort: bool) -> torch.Tensor:
         """Lengths in [1, T] with the longest = T (so pad_packed_sequence gives [T, B, H])."""
         lens = torch.randint(1, t + 1, (b,), generator=g)
@@ -300,6 +314,8 @@ def _specs() -> list[Spec]:
              "(their values, under the ONNX names, are in the inputs npz); TorchScript only (dynamo keeps "
              "initializers)", Classifier, ["x"], ["logp"], x_tb, {"x": seq, "logp": seq},
              exporters=("torchscript",), export_params=False),
+        Spec("lstm_manual_norm_linear", "nn.LSTM(12, 16) -> a layer norm written with mean/pow/sqrt -> "
+             "nn.Linear(16, 10)", HandNormalised, ["x"], ["logits"], x_tb, {"x": seq, "logits": seq}),
     ]  # fmt: skip
 
 
