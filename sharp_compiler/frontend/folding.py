@@ -2,11 +2,11 @@
 
 `FoldedGraph` keeps the nodes that some graph output still needs, with the constants they
 read and the types of their values: `fold` evaluates constant nodes (`Shape`/`Size` of a
-statically shaped tensor count as constant), `fold_unrolled_rnns` replaces the dynamo
-exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), `fold_cell_loops` the
-nn.LSTMCell/GRUCell loops by LSTM/GRU nodes (`cell_loops`), `fold_manual_norms` hand-written
-ReduceMean layer norms by LayerNormalization (`manual_norms`), `fold_batch_sorts` drops
-the sort/unsort glue of unsorted packed batches (`batch_sort`), and
+statically shaped tensor count as constant), `fold_exporter_patterns` replaces the dynamo
+exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), nn.LSTMCell/GRUCell
+loops by LSTM/GRU nodes (`cell_loops`), hand-written ReduceMean layer norms by
+LayerNormalization (`manual_norms`) and drops the sort/unsort glue of unsorted packed
+batches (`batch_sort`), and
 `infer_remaining` re-infers the types of what is left.
 """
 
@@ -135,33 +135,22 @@ class FoldedGraph:
         opsets = {o.domain or "": o.version for o in self.model.opset_import}
         return list(ReferenceEvaluator(node, opsets=opsets).run(None, feeds))
 
-    def fold_unrolled_rnns(self) -> None:
-        """Replace the time-unrolled nn.RNN layers of the dynamo exporter by RNN nodes (see unrolled_rnn)."""
-        rewrite = find_unrolled_rnns(
-            self.nodes, self.kept, self._constant, self._shape, self.outputs, self.opset
-        )
-        if rewrite is not None:
-            self._apply(rewrite)
-
-    def fold_cell_loops(self) -> None:
-        """Replace nn.LSTMCell/nn.GRUCell loops unrolled over time by LSTM/GRU nodes (see cell_loops)."""
-        rewrite = find_cell_loops(self.nodes, self.kept, self._constant, self._shape, self.outputs)
-        if rewrite is not None:
-            self._apply(rewrite)
-
-    def fold_manual_norms(self) -> None:
-        """Replace layer norms written with ReduceMean by LayerNormalization nodes (see manual_norms)."""
-        rewrite = find_manual_norms(
-            self.nodes, self.kept, self._constant, self._shape, self.outputs, self.opset
-        )
-        if rewrite is not None:
-            self._apply(rewrite)
-
-    def fold_batch_sorts(self) -> None:
-        """Drop the sort/unsort glue around layers on an unsorted packed batch (see batch_sort)."""
-        rewrite = find_batch_sorts(self.nodes, self.kept, self._constant, self._shape, self.outputs)
-        if rewrite is not None:
-            self._apply(rewrite)
+    def fold_exporter_patterns(self) -> None:
+        """Rewrite what the exporters unroll or wrap into the nodes the mapper takes, in this order:
+        dynamo's time-unrolled nn.RNN -> RNN (`unrolled_rnn`), nn.LSTMCell/GRUCell loops ->
+        LSTM/GRU (`cell_loops`), hand-written ReduceMean norms -> LayerNormalization
+        (`manual_norms`), and the sort/unsort glue of unsorted packed batches dropped (`batch_sort`)."""
+        view = (self._constant, self._shape, self.outputs)
+        finders: list[Callable[[], Rewrite | None]] = [
+            lambda: find_unrolled_rnns(self.nodes, self.kept, *view, self.opset),
+            lambda: find_cell_loops(self.nodes, self.kept, *view),
+            lambda: find_manual_norms(self.nodes, self.kept, *view, self.opset),
+            lambda: find_batch_sorts(self.nodes, self.kept, *view),
+        ]
+        for find in finders:
+            rewrite = find()
+            if rewrite is not None:
+                self._apply(rewrite)
 
     def _constant(self, name: str) -> np.ndarray | None:
         return self.constants[name] if name in self.constants else None
