@@ -256,6 +256,24 @@ irdl.dialect @rnn {
     // + Python verify_() checks not expressible in IRDL
   }
 
+  // rnn.layer_norm: ONNX LayerNormalization over the last axis: (x - mean) / sqrt(var + epsilon) * scale + bias.
+  // traits (IRDL has no traits): Pure
+  irdl.operation @layer_norm {
+    %input = irdl.base "!builtin.tensor"
+    %scale = irdl.base "!builtin.tensor"
+    %bias = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input, scale: %scale, bias: optional %bias)
+    %result = irdl.base "!builtin.tensor"
+    irdl.results(result: %result)
+    // FloatAttr[FloatData, Float32Type]: parameters dropped (irdl.parametric takes only IRDL-defined bases)
+    %epsilon = irdl.base "#builtin.float"
+    irdl.attributes {
+      "epsilon" = %epsilon  // property
+    }
+    // optional "onnx_node" (property): irdl.base "#builtin.string"
+    // + Python verify_() checks not expressible in IRDL
+  }
+
   // rnn.activation: An elementwise function on a tensor: Relu, Sigmoid or Tanh.
   // traits (IRDL has no traits): Pure
   irdl.operation @activation {

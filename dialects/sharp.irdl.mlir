@@ -366,6 +366,19 @@ irdl.dialect @sharp {
     // optional "tokens" (property): irdl.base @sharp::@tokens
   }
 
+  // sharp.layer_norm: Activation unit, row-wise: dst = (src - mean) / sqrt(variance + epsilon) per row.
+  irdl.operation @layer_norm {
+    %dst = irdl.base @sharp::@win
+    %src = irdl.base @sharp::@win
+    %epsilon = irdl.base "#builtin.string"
+    irdl.attributes {
+      "dst" = %dst,  // property
+      "src" = %src,  // property
+      "epsilon" = %epsilon  // property
+    }
+    // optional "tokens" (property): irdl.base @sharp::@tokens
+  }
+
   // sharp.gather: DMA, embedding lookup: row r of dst = row indices[r] of a DRAM table.
   irdl.operation @gather {
     %dst = irdl.base @sharp::@win

@@ -267,6 +267,21 @@ irdl.dialect @sharp_isa {
     // optional "tokens" (property): irdl.any [TokensAttr: #sharp.tokens is in sharp.irdl.mlir; a cross-file reference would not load alone]
   }
 
+  // sharp_isa.layernorm: Row-wise normalisation: a = (b - mean(b)) / sqrt(var(b) + imm), mean and variance per row.
+  irdl.operation @layernorm {
+    // IntAttr: #builtin.int is xDSL-only, not in upstream MLIR
+    %a = irdl.any
+    // IntAttr: #builtin.int is xDSL-only, not in upstream MLIR
+    %b = irdl.any
+    irdl.attributes {
+      "a" = %a,  // property
+      "b" = %b  // property
+    }
+    // optional "flags" (property): irdl.any [IntAttr: #builtin.int is xDSL-only, not in upstream MLIR]
+    // optional "imm" (property): irdl.any [IntAttr: #builtin.int is xDSL-only, not in upstream MLIR]
+    // optional "tokens" (property): irdl.any [TokensAttr: #sharp.tokens is in sharp.irdl.mlir; a cross-file reference would not load alone]
+  }
+
   // sharp_isa.tensor: A DRAM tensor: `sharp_isa.tensor {index, name, kind, dtype, shape, value?}`.
   irdl.operation @tensor {
     %index = irdl.base "#builtin.integer"

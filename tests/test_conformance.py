@@ -5,10 +5,11 @@ wheel ships no `data/node`); it takes ~5 s and works only once per process (a se
 returns the first call's list whatever its argument), so it is called once, lazily, through a
 cached function, and the 18 recurrent cases are picked by name.
 
-SHARP keeps weights in its weight buffer, so the weight inputs of a node test (W, R, B, P)
-become initializers holding the case's data; X, sequence_lens and the initial states stay
-graph inputs fed from the case's data set. Expected outputs are the case's own (computed by
-the test generators' numpy references), compared with rtol 1e-4, atol 1e-5.
+Each case runs as shipped, with W, R, B and P as graph inputs (the binary loads them from its
+input tensors by DMA), and with those inputs turned into initializers holding the case's data
+(constant weights in the binary); X, sequence_lens and the initial states stay graph inputs
+fed from the case's data set. Expected outputs are the case's own (computed by the test
+generators' numpy references), compared with rtol 1e-4, atol 1e-5.
 """
 
 from __future__ import annotations
@@ -68,12 +69,20 @@ def with_constant_weights(model: onnx.ModelProto, inputs: list[np.ndarray]) -> t
     return out, feeds
 
 
+def as_shipped(model: onnx.ModelProto, inputs: list[np.ndarray]) -> tuple[onnx.ModelProto, dict]:
+    """The node test's model, every input (weights too) fed from the data set."""
+    return model, dict(zip((vi.name for vi in model.graph.input), inputs, strict=True))
+
+
+@pytest.mark.parametrize(
+    "weights", [as_shipped, with_constant_weights], ids=["weights-as-inputs", "constant-weights"]
+)
 @pytest.mark.parametrize("name", EXPECTED_NAMES)
-def test_node_conformance(name):
+def test_node_conformance(name, weights):
     case = recurrent_cases()[name]
     assert case.kind == "node" and case.data_sets
     for inputs, expected in case.data_sets:
-        model, feeds = with_constant_weights(case.model, list(inputs))
+        model, feeds = weights(case.model, list(inputs))
         result = simulate_binary(compile_model(model, precision="fp32"), feeds)
         outputs = [vi.name for vi in case.model.graph.output]
         want = dict(zip(outputs, expected, strict=True))
@@ -84,7 +93,7 @@ def test_node_conformance(name):
 
 @pytest.mark.parametrize("name", EXPECTED_NAMES)
 def test_node_conformance_through_the_tools(name, tmp_path):
-    """The same cases as a user runs them: sharp-compile MODEL.onnx, then sharp-run with an .npz.
+    """The cases as shipped (weights as inputs), as a user runs them: sharp-compile, then sharp-run.
 
     The tools' `main` functions are called in-process (tests/test_cli.py runs them as
     processes); the .npz keys are the node test's ONNX input and output names.
@@ -93,7 +102,7 @@ def test_node_conformance_through_the_tools(name, tmp_path):
 
     case = recurrent_cases()[name]
     for index, (inputs, expected) in enumerate(case.data_sets):
-        model, feeds = with_constant_weights(case.model, list(inputs))
+        model, feeds = as_shipped(case.model, list(inputs))
         onnx.save(model, tmp_path / f"{index}.onnx")
         np.savez(tmp_path / f"{index}.in.npz", **feeds)
         sbin, out = tmp_path / f"{index}.sbin", tmp_path / f"{index}.out.npz"

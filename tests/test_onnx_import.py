@@ -222,12 +222,30 @@ def test_unknown_activation_is_rejected():
     )
 
 
-def test_non_constant_weights_are_rejected():
+def test_weights_may_be_graph_inputs():
+    """W as a graph input is the function argument the layer reads (the binary loads it by DMA)."""
     node = helper.make_node("RNN", ["X", "W", "R"], ["Y"], name="r", hidden_size=2)
     model = make_model(
         [node], {"X": (FLOAT, [2, 1, 3]), "W": (FLOAT, [1, 2, 3])}, {"Y": (FLOAT, None)}, {"R": rand(1, 2, 2)}
     )
-    assert import_error(model) == "model.onnx: unsupported ONNX node(s): RNN 'r' (W 'W' is not a constant)"
+    module = import_onnx(to_bytes(model))
+    layer = the(module, RNNOp)
+    assert layer.W == layer.parent_block().args[1]  # type: ignore[union-attr]
+
+
+def test_a_linear_head_may_read_weight_inputs():
+    node = helper.make_node("MatMul", ["X", "Wl"], ["Y"], name="fc")
+    model = make_model([node], {"X": (FLOAT, [2, 3]), "Wl": (FLOAT, [3, 4])}, {"Y": (FLOAT, None)})
+    head = the(import_onnx(to_bytes(model)), LinearOp)
+    assert head.weight == head.parent_block().args[1]  # type: ignore[union-attr]
+
+
+def test_a_matmul_of_a_constant_by_an_input_is_rejected():
+    node = helper.make_node("MatMul", ["C", "Wl"], ["Y"], name="fc")
+    model = make_model([node], {"Wl": (FLOAT, [3, 4])}, {"Y": (FLOAT, None)}, {"C": rand(2, 3)})
+    assert import_error(model) == (
+        "model.onnx: unsupported ONNX node(s): MatMul 'fc' (only x @ W with a computed x is supported)"
+    )
 
 
 _FORMULAS = {
@@ -577,8 +595,41 @@ def test_gather_rejections():
     )
     assert import_error(model).endswith("Gather 'g' (only axis 0 is supported, got 1)")
     node = helper.make_node("Gather", ["X", "idx"], ["Y"], name="g")
-    model = make_model([node], {"X": (FLOAT, [4, 3])}, {"Y": (FLOAT, None)}, {"idx": np.array([1], np.int64)})
-    assert import_error(model).endswith("Gather 'g' (only a constant embedding table is supported)")
+    model = make_model(
+        [node], {"X": (FLOAT, [4, 3]), "idx": (TensorProto.INT64, [2])}, {"Y": (FLOAT, None)}, {}
+    )
+    assert import_error(model).endswith(
+        "Gather 'g' (indexing a computed tensor by computed indices is not supported; only an embedding "
+        "table (nn.Embedding) or a constant index such as y[-1] is)"
+    )
+    model = make_model([node], {"X": (FLOAT, [4, 3])}, {"Y": (FLOAT, None)}, {"idx": np.array([4], np.int64)})
+    assert import_error(model).endswith("Gather 'g' (index out of range for axis 0 of size 4: [4])")
+
+
+@pytest.mark.parametrize(
+    ("indices", "axis", "slices"),
+    [
+        (np.array(-1, np.int64), 0, [((3,), (4,), (0,), (1,))]),
+        (np.array([2], np.int64), 1, [((2,), (3,), (1,), (1,))]),
+        (np.array([0, 1, 2], np.int64), 0, [((0,), (3,), (0,), (1,))]),
+        (np.array([3, 2, 1, 0], np.int64), 0, [((3,), (-5,), (0,), (-1,))]),
+        (np.array([0, 2, 3], np.int64), 0, [((0,), (4,), (0,), (2,)), ((3,), (4,), (0,), (1,))]),
+    ],
+)
+def test_gather_of_constant_indices_is_a_slice(indices, axis, slices):
+    """y[-1], y[:, 2], y[[...]]: slices (one per arithmetic run, then a concat) and a reshape."""
+    node = helper.make_node("Gather", ["X", "idx"], ["Y"], name="g", axis=axis)
+    model = make_model([node], {"X": (FLOAT, [4, 3, 2])}, {"Y": (FLOAT, None)}, {"idx": indices})
+    module = import_onnx(to_bytes(model))
+    got = [
+        (tuple(op.starts.get_values()), tuple(op.ends.get_values()), tuple(op.axes.get_values()),
+         tuple(op.steps.get_values()))
+        for op in module.walk() if isinstance(op, SliceOp)
+    ]  # fmt: skip
+    assert got == slices
+    expected = np.take(np.zeros((4, 3, 2)), indices, axis=axis).shape
+    ret = next(op for op in module.walk() if isinstance(op, func.ReturnOp))
+    assert tuple(ret.operands[0].type.get_shape()) == expected
 
 
 # --------------------------------------------------------------------------- files, external data
@@ -789,7 +840,10 @@ def test_nodes_after_a_rejected_node_are_not_reported_twice():
         helper.make_node("Tanh", ["h"], ["Y"], name="t"),
     ]
     model = make_model(nodes, {"X": (TensorProto.INT64, [2])}, {"Y": (FLOAT, None)})
-    assert import_error(model) == "model.onnx: unsupported ONNX node(s): Cast #0"
+    assert import_error(model) == (
+        "model.onnx: unsupported ONNX node(s): Cast #0 (a Cast of an integer tensor to float32 is not "
+        "supported (only int32<->int64))"
+    )
 
 
 @pytest.mark.parametrize("op_type", ["MatMul", "Gemm"])

@@ -270,6 +270,23 @@ def test_softmax(log: bool) -> None:
     np.testing.assert_allclose(out, np.log(expected) if log else expected, rtol=1e-5, atol=1e-6)
 
 
+def test_layernorm() -> None:
+    """a = (b - mean) / sqrt(var + eps) per row; eps travels as float32 bits in imm."""
+    import struct
+
+    x = f32(3, 7) * 4 + 2
+    pb = ProgramBuilder()
+    xt, yt = pb.tensor("X", TensorKind.INPUT, (3, 7)), pb.tensor("Y", TensorKind.OUTPUT, (3, 7))
+    src, dst = pb.view(pb.region("x", 3, 7)), pb.view(pb.region("y", 3, 7))
+    pb.emit(Opcode.LOAD, src, pb.dma(xt, 3, 7))
+    pb.emit(Opcode.LAYERNORM, dst, src, imm=struct.unpack("<I", struct.pack("<f", 0.5))[0])
+    pb.emit(Opcode.STORE, pb.dma(yt, 3, 7), dst)
+    out = run(serialize(pb.build()), {"X": x}).outputs["Y"]
+    x64 = x.astype(np.float64)
+    expected = (x64 - x64.mean(axis=1, keepdims=True)) / np.sqrt(x64.var(axis=1, keepdims=True) + 0.5)
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
+
+
 # --- cell updater ------------------------------------------------------------------------------
 
 CELL_CASES = [

@@ -8,13 +8,17 @@ Writes, under OUTDIR/<model>/:
 - `torchscript.onnx`  TorchScript exporter (`dynamo=False`, opset 17) with `dynamic_axes` on the
   sequence and batch axes of every input and output, so one file serves every saved shape (the
   compiler makes the shapes static with `input_shapes=` / `--input-shape`).
+- `torchscript_T<t>_B<b>.onnx`  instead, for a model that loops over time in Python (a cell loop):
+  one static TorchScript export per saved shape, since the traced graph depends on T.
 - `dynamo_T<t>_B<b>.onnx`  dynamo exporter (`dynamo=True, external_data=False`, opset 17: torch
   builds it at 18 and converts it down), one export per saved shape, with static shapes. Not
   `dynamic_shapes`: torch 2.13 specialises the sequence axis of nn.LSTM/GRU (`torch.export.export`
   raises "You marked seq as dynamic but your code specialized it to be a constant (6)"), and
   `torch.onnx.export` then quietly falls back and writes a graph whose input still says `seq` but
   whose output Reshape has the literal [6, -1, H], so it fails in onnxruntime at any other length;
-  it also unrolls nn.RNN over time, so the graph depends on T anyway.
+  it also unrolls nn.RNN over time, so the graph depends on T anyway. Cell loops use opset 18: at 17
+  torch writes Split(num_outputs), an opset-18 attribute, into the converted model. Packed sequences
+  (pack_padded_sequence) have no dynamo export: torch.export cannot trace them.
 - `<exporter>_T<t>_B<b>.inputs.npz` / `.outputs.npz`  PyTorch's own inputs and outputs, keyed by
   the ONNX graph's input and output names (read back from the exported file), at the export shape
   (T=6, B=2) and at two more shapes (T=4, B=1) and (T=9, B=3). The inputs file can be fed to
@@ -69,6 +73,14 @@ class Spec:
     make_inputs: Callable[[int, int, object], tuple]  # (T, B, torch.Generator) -> input tensors
     # For each input/output name: {axis: "seq" | "batch"}.
     axes: dict[str, dict[int, str]] = field(default_factory=dict)
+    # Which exporters can export it (torch.export cannot trace pack_padded_sequence).
+    exporters: tuple[str, ...] = ("torchscript", "dynamo")
+    # A Python loop over time traces to a graph that depends on T: one TorchScript file per shape.
+    static_torchscript: bool = False
+    # torch's dynamo exporter builds at 18 and writes Split(num_outputs) when converting to 17.
+    dynamo_opset: int = OPSET
+    # export_params=False: every weight becomes a graph input (fed from the npz like x).
+    export_params: bool = True
 
 
 def _specs() -> list[Spec]:
@@ -140,6 +152,94 @@ def _specs() -> list[Spec]:
     def x_hidden(t: int, b: int, g: torch.Generator) -> tuple:
         return (torch.randn(t, b, INPUT_SIZE, generator=g), torch.randn(2, b, 16, generator=g) * 0.5)
 
+    class LastStep(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.LSTM(INPUT_SIZE, 16, 2)
+            self.head = nn.Linear(16, 10)
+
+        def forward(self, x: torch.Tensor):  # noqa: ANN201
+            out, (h_n, _) = self.rnn(x)
+            return self.head(out[-1]), self.head(h_n[-1])
+
+    class BatchFirstLast(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.GRU(INPUT_SIZE, 16, batch_first=True)
+            self.head = nn.Linear(16, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out, _ = self.rnn(x)
+            return self.head(out[:, -1])
+
+    class Packed(nn.Module):
+        def __init__(self, enforce_sorted: bool) -> None:
+            super().__init__()
+            self.rnn = nn.LSTM(INPUT_SIZE, 16, 2)
+            self.enforce_sorted = enforce_sorted
+
+        def forward(self, x: torch.Tensor, lengths: torch.Tensor):  # noqa: ANN201
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=self.enforce_sorted)
+            out, (h_n, c_n) = self.rnn(packed)
+            out, _ = nn.utils.rnn.pad_packed_sequence(out, total_length=x.shape[0])
+            return out, h_n, c_n
+
+    class CellLoop(nn.Module):
+        def __init__(self, cell: nn.Module) -> None:
+            super().__init__()
+            self.cell = cell
+
+        def forward(self, x: torch.Tensor):  # noqa: ANN201
+            h = torch.zeros(x.shape[1], 16)
+            c = torch.zeros(x.shape[1], 16)
+            outs = []
+            for t in range(x.shape[0]):
+                if isinstance(self.cell, nn.LSTMCell):
+                    h, c = self.cell(x[t], (h, c))
+                else:
+                    h = self.cell(x[t], h)
+                outs.append(h)
+            return torch.stack(outs), h
+
+    class Normalised(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.LSTM(INPUT_SIZE, 16)
+            self.norm = nn.LayerNorm(16)
+            self.head = nn.Linear(16, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out, _ = self.rnn(x)
+            return self.head(self.norm(out))
+
+    class HandNormalised(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rnn = nn.LSTM(INPUT_SIZE, 16)
+            self.weight = nn.Parameter(torch.randn(16))
+            self.bias = nn.Parameter(torch.randn(16))
+            self.head = nn.Linear(16, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            out, _ = self.rnn(x)
+            mean = out.mean(-1, keepdim=True)
+            var = ((out - mean) ** 2).mean(-1, keepdim=True)
+            return self.head((out - mean) / torch.sqrt(var + 1e-5) * self.weight + self.bias)
+
+    def lengths(t: int, b: int, g: torch.Generator, *, sort: bool) -> torch.Tensor:
+        """Lengths in [1, T] with the longest = T (so pad_packed_sequence gives [T, B, H])."""
+        lens = torch.randint(1, t + 1, (b,), generator=g)
+        lens[0] = t
+        if sort:
+            return torch.sort(lens, descending=True).values
+        return lens[torch.randperm(b, generator=g)]
+
+    def x_sorted_lens(t: int, b: int, g: torch.Generator) -> tuple:
+        return (torch.randn(t, b, INPUT_SIZE, generator=g), lengths(t, b, g, sort=True))
+
+    def x_unsorted_lens(t: int, b: int, g: torch.Generator) -> tuple:
+        return (torch.randn(t, b, INPUT_SIZE, generator=g), lengths(t, b, g, sort=False))
+
     def tokens(t: int, b: int, g: torch.Generator) -> tuple:
         return (torch.randint(0, VOCAB, (t, b), generator=g, dtype=torch.int64),)
 
@@ -186,6 +286,36 @@ def _specs() -> list[Spec]:
              "[2, B, 16]; dynamo unrolls it over time",
              lambda: RecurrentWithHidden(nn.RNN(INPUT_SIZE, 16, 2, nonlinearity="relu")), ["x", "h0"], rnn_out,
              x_hidden, {"h0": state, **rnn_axes}),
+        Spec("lstm_last_step", "nn.LSTM(12, 16, num_layers=2) -> nn.Linear(16, 10) on out[-1] and on h_n[-1]",
+             LastStep, ["x"], ["from_out", "from_h"], x_tb, {"x": seq, "from_out": {0: "batch"},
+                                                          "from_h": {0: "batch"}}),
+        Spec("gru_batch_first_last", "nn.GRU(12, 16, batch_first=True) -> nn.Linear(16, 10) on out[:, -1]",
+             BatchFirstLast, ["x"], ["logits"], x_bt, {"x": bf, "logits": {0: "batch"}}),
+        Spec("lstm_packed_sorted", "pack_padded_sequence(x, lengths) -> nn.LSTM(12, 16, num_layers=2) -> "
+             "pad_packed_sequence(total_length=T); int64 lengths [B], sorted; TorchScript only (torch.export "
+             "cannot trace packing)", lambda: Packed(True), ["x", "lengths"], lstm_out, x_sorted_lens,
+             {"x": seq, "lengths": {0: "batch"}, **{k: v for k, v in lstm_axes.items() if k != "x"}},
+             exporters=("torchscript",)),
+        Spec("lstm_packed_unsorted", "pack_padded_sequence(x, lengths, enforce_sorted=False) -> nn.LSTM(12, 16, "
+             "num_layers=2) -> pad_packed_sequence(total_length=T); TorchScript only", lambda: Packed(False),
+             ["x", "lengths"], lstm_out, x_unsorted_lens,
+             {"x": seq, "lengths": {0: "batch"}, **{k: v for k, v in lstm_axes.items() if k != "x"}},
+             exporters=("torchscript",)),
+        Spec("lstmcell_loop", "nn.LSTMCell(12, 16) stepped over x[t] in a Python loop from zeros, "
+             "torch.stack of the h; traced per shape", lambda: CellLoop(nn.LSTMCell(INPUT_SIZE, 16)), ["x"],
+             ["out", "h_n"], x_tb, static_torchscript=True, dynamo_opset=18),
+        Spec("grucell_loop", "nn.GRUCell(12, 16) stepped over x[t] in a Python loop from zeros, torch.stack of "
+             "the h; traced per shape", lambda: CellLoop(nn.GRUCell(INPUT_SIZE, 16)), ["x"], ["out", "h_n"],
+             x_tb, static_torchscript=True, dynamo_opset=18),
+        Spec("lstm_layernorm_linear", "nn.LSTM(12, 16) -> nn.LayerNorm(16) -> nn.Linear(16, 10)", Normalised,
+             ["x"], ["logits"], x_tb, {"x": seq, "logits": seq}),
+        Spec("lstm_linear_weights_as_inputs", "nn.LSTM(12, 16, num_layers=2) -> nn.Linear(16, 10), exported with "
+             "export_params=False: W, R, B of each layer and the head's weight and bias are graph inputs "
+             "(their values, under the ONNX names, are in the inputs npz); TorchScript only (dynamo keeps "
+             "initializers)", Classifier, ["x"], ["logp"], x_tb, {"x": seq, "logp": seq},
+             exporters=("torchscript",), export_params=False),
+        Spec("lstm_manual_norm_linear", "nn.LSTM(12, 16) -> a layer norm written with mean/pow/sqrt -> "
+             "nn.Linear(16, 10)", HandNormalised, ["x"], ["logits"], x_tb, {"x": seq, "logits": seq}),
     ]  # fmt: skip
 
 
@@ -238,7 +368,7 @@ def _quiet() -> None:
 def _export_torchscript(spec: Spec, module, args: tuple, path: Path) -> onnx.ModelProto:  # noqa: ANN001
     import torch
 
-    dynamic_axes = {name: dict(axes) for name, axes in spec.axes.items()}
+    dynamic_axes = {} if spec.static_torchscript else {name: dict(axes) for name, axes in spec.axes.items()}
     torch.onnx.export(
         module,
         args,
@@ -248,8 +378,25 @@ def _export_torchscript(spec: Spec, module, args: tuple, path: Path) -> onnx.Mod
         input_names=spec.inputs,
         output_names=spec.outputs,
         dynamic_axes=dynamic_axes,
+        export_params=spec.export_params,
     )
     return onnx.load(str(path))
+
+
+def _parameter_feeds(spec: Spec, module, args: tuple) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """The weights an export_params=False file takes as inputs: the initializers of the same export
+    with parameters (the traces are identical, so the names are too)."""
+    import torch
+    from onnx import numpy_helper
+
+    if spec.export_params:
+        return {}
+    buffer = io.BytesIO()
+    dynamic_axes = {} if spec.static_torchscript else {name: dict(axes) for name, axes in spec.axes.items()}
+    torch.onnx.export(module, args, buffer, dynamo=False, opset_version=OPSET, input_names=spec.inputs,
+                      output_names=spec.outputs, dynamic_axes=dynamic_axes)  # fmt: skip
+    model = onnx.load_from_string(buffer.getvalue())
+    return {t.name: numpy_helper.to_array(t) for t in model.graph.initializer}
 
 
 def _export_dynamo(spec: Spec, module, args: tuple, path: Path) -> onnx.ModelProto:  # noqa: ANN001
@@ -265,7 +412,7 @@ def _export_dynamo(spec: Spec, module, args: tuple, path: Path) -> onnx.ModelPro
             args,
             dynamo=True,
             external_data=False,
-            opset_version=OPSET,
+            opset_version=spec.dynamo_opset,
             input_names=spec.inputs,
             output_names=spec.outputs,
             verbose=False,
@@ -328,8 +475,17 @@ def export_all(out_dir: Path) -> dict:
 
         files: list[tuple[str, Path, onnx.ModelProto, tuple[int, int] | None]] = []
         ts_path = model_dir / "torchscript.onnx"
-        files.append(("torchscript", ts_path, _export_torchscript(spec, module, export_args, ts_path), None))
-        for shape in shapes:
+        if spec.static_torchscript:
+            for shape in shapes:
+                path = model_dir / f"torchscript_T{shape[0]}_B{shape[1]}.onnx"
+                files.append(
+                    ("torchscript", path, _export_torchscript(spec, module, samples[shape], path), shape)
+                )
+        else:
+            files.append(
+                ("torchscript", ts_path, _export_torchscript(spec, module, export_args, ts_path), None)
+            )
+        for shape in shapes if "dynamo" in spec.exporters else []:
             path = model_dir / f"dynamo_T{shape[0]}_B{shape[1]}.onnx"
             files.append(("dynamo", path, _export_dynamo(spec, module, samples[shape], path), shape))
         if spec.name == "lstm_3layer":
@@ -353,7 +509,12 @@ def export_all(out_dir: Path) -> dict:
             for shape in shapes:
                 if only_shape is not None and shape != only_shape:
                     continue
-                feeds = {n: a.numpy() for n, a in zip(in_names, samples[shape], strict=True)}
+                if spec.export_params:
+                    feeds = {n: a.numpy() for n, a in zip(in_names, samples[shape], strict=True)}
+                else:  # x by its name, then the weights, in the graph's input order
+                    given = {n: a.numpy() for n, a in zip(spec.inputs, samples[shape], strict=True)}
+                    given.update(_parameter_feeds(spec, module, samples[shape]))
+                    feeds = {n: given[n] for n in in_names}
                 assert _accepts(model, feeds), (path, shape)
                 want = dict(zip(out_names, _run_torch(module, samples[shape]), strict=True))
                 t, b = shape
@@ -382,9 +543,11 @@ def export_all(out_dir: Path) -> dict:
                 "external_data": (model_dir / external[0]).relative_to(out_dir).as_posix() if external else None,
                 "exporter": exporter,
                 "export_call": (
-                    "torch.onnx.export(dynamo=False, opset_version=17, dynamic_axes=seq+batch)"
+                    f"torch.onnx.export(dynamo=False, opset_version={OPSET}"
+                    + ("), static shapes" if spec.static_torchscript else ", dynamic_axes=seq+batch)")
                     if exporter == "torchscript"
-                    else "torch.onnx.export(dynamo=True, external_data=False, opset_version=17), static shapes"
+                    else f"torch.onnx.export(dynamo=True, external_data=False, opset_version={spec.dynamo_opset}), "
+                    "static shapes"
                 ),
                 "description": spec.description,
                 "opset": next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")),

@@ -11,7 +11,7 @@ lstm_all_attrs.onnx         bidirectional LSTM with every input and attribute (p
 lstm_dynamo.onnx            dynamo-style weights: PyTorch-layout initializers reordered by Slice/Concat/Unsqueeze
 lm_head.onnx                Gather embedding -> LSTM -> Squeeze -> MatMul+Add -> LogSoftmax
 lstm_external.onnx(.data)   lstm_small with its weights saved as external data
-unsupported.onnx            Conv, a custom-domain op, an Add of two tensors and a non-constant MatMul
+unsupported.onnx            Conv, a custom-domain op, an Add of two tensors and a MatMul by a weight input (taken)
 truncated.onnx              the first 64 bytes of lstm_small.onnx
 dynamic.onnx                an input with a symbolic 'batch' dimension
 float16.onnx                a float16 LSTM

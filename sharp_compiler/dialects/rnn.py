@@ -930,6 +930,57 @@ class SoftmaxOp(IRDLOperation):
 
 
 @irdl_op_definition
+class LayerNormOp(IRDLOperation):
+    """ONNX LayerNormalization over the last axis: (x - mean) / sqrt(var + epsilon) * scale + bias.
+
+    %n = rnn.layer_norm %y : tensor<5x1x16xf32>, %g : tensor<16xf32> bias %b : tensor<16xf32>
+        epsilon 1.000000e-05 onnx_node "ln" -> tensor<5x1x16xf32>
+    """
+
+    name = "rnn.layer_norm"
+
+    input = operand_def(TensorType)
+    scale = operand_def(TensorType)
+    bias = opt_operand_def(TensorType)
+    result = result_def(TensorType)
+    epsilon = prop_def(FloatAttr[Float32Type])
+    onnx_node = opt_prop_def(StringAttr)
+
+    traits = traits_def(Pure())
+    assembly_format = (
+        "$input `:` type($input) `,` $scale `:` type($scale) (`bias` $bias^ `:` type($bias))?"
+        " `epsilon` $epsilon (`onnx_node` $onnx_node^)? attr-dict `->` type($result)"
+    )
+
+    def __init__(
+        self,
+        input: SSAValue,
+        scale: SSAValue,
+        bias: SSAValue | None = None,
+        *,
+        epsilon: float = 1e-5,
+        onnx_node: str | None = None,
+    ):
+        super().__init__(
+            operands=[input, scale, bias],
+            result_types=[input.type],
+            properties={"epsilon": FloatAttr(epsilon, f32), "onnx_node": _node_name(onnx_node)},
+        )
+
+    def verify_(self) -> None:
+        it = _static_input("input", self.input)
+        if it.get_num_dims() < 1 or not _is_float(it.element_type):
+            raise VerifyException(f"input must be a tensor of floats of rank >= 1, got {it}")
+        c = it.get_shape()[-1]
+        _expect("scale", self.scale, TensorType(it.element_type, [c]), "[C], the last axis")
+        if self.bias is not None:
+            _expect("bias", self.bias, TensorType(it.element_type, [c]), "[C], the last axis")
+        if not self.epsilon.value.data >= 0:
+            raise VerifyException(f"epsilon must be non-negative, got {self.epsilon.value.data}")
+        _expect_result(self.result, it)
+
+
+@irdl_op_definition
 class ActivationOp(IRDLOperation):
     """An elementwise function on a tensor: Relu, Sigmoid or Tanh.
 
@@ -1016,6 +1067,7 @@ RNN = Dialect(
         SliceOp,
         LinearOp,
         SoftmaxOp,
+        LayerNormOp,
         ActivationOp,
         EmbeddingOp,
     ],

@@ -561,6 +561,26 @@ class SoftmaxOp(InstructionOp):
 
 
 @irdl_op_definition
+class LayerNormOp(InstructionOp):
+    """Activation unit, row-wise: dst = (src - mean) / sqrt(variance + epsilon) per row.
+
+    sharp.layer_norm <@out[0:10, 0:32]>, <@in[0:10, 0:32]>, "1e-05"
+    """
+
+    name = "sharp.layer_norm"
+    OPCODE: ClassVar[Opcode] = Opcode.LAYERNORM
+    SLOTS: ClassVar[tuple[str, ...]] = ("dst", "src")
+    dst = prop_def(WindowAttr)
+    src = prop_def(WindowAttr)
+    epsilon = prop_def(StringAttr)  # the float printed with repr, exact
+    tokens = opt_prop_def(TokensAttr)
+    assembly_format = "$dst `,` $src `,` $epsilon (`tokens` $tokens^)? attr-dict"
+
+    def __init__(self, dst: WindowAttr, src: WindowAttr, epsilon: float):
+        super().__init__(properties={"dst": dst, "src": src, "epsilon": StringAttr(repr(float(epsilon)))})
+
+
+@irdl_op_definition
 class GatherOp(InstructionOp):
     """DMA, embedding lookup: row r of dst = row indices[r] of a DRAM table.
 
@@ -603,7 +623,7 @@ SHARP = Dialect(
     [
         TensorOp, BufferOp, LayerOp, TimeLoopOp, ConfigureTileOp, LoadOp, StoreOp, LoadWeightsOp, MoveOp,
         CopyOp, DispatchOp, ActivateOp, AddOp, SubOp, MulOp, FmaOp, OneMinusOp, SelectOp, SeqMaskOp, FillOp,
-        SoftmaxOp, GatherOp, SyncOp,
+        SoftmaxOp, LayerNormOp, GatherOp, SyncOp,
     ],
     [HwConfigAttr, TileAttr, WindowAttr, DramWindowAttr, CopyAttr, ActivationAttr, TokensAttr],
 )  # fmt: skip

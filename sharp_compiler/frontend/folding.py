@@ -2,8 +2,11 @@
 
 `FoldedGraph` keeps the nodes that some graph output still needs, with the constants they
 read and the types of their values: `fold` evaluates constant nodes (`Shape`/`Size` of a
-statically shaped tensor count as constant), `fold_unrolled_rnns` replaces the dynamo
-exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), and
+statically shaped tensor count as constant), `fold_exporter_patterns` replaces the dynamo
+exporter's time-unrolled nn.RNN layers by RNN nodes (`unrolled_rnn`), nn.LSTMCell/GRUCell
+loops by LSTM/GRU nodes (`cell_loops`), hand-written ReduceMean layer norms by
+LayerNormalization (`manual_norms`) and drops the sort/unsort glue of unsorted packed
+batches (`batch_sort`), and
 `infer_remaining` re-infers the types of what is left.
 """
 
@@ -16,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sharp_compiler.frontend.batch_sort import find_batch_sorts
+from sharp_compiler.frontend.cell_loops import find_cell_loops
 from sharp_compiler.frontend.errors import one_line
 from sharp_compiler.frontend.loading import (
     SMALL_CONSTANT,
@@ -25,7 +30,8 @@ from sharp_compiler.frontend.loading import (
     static_shape,
     tensor_types,
 )
-from sharp_compiler.frontend.unrolled_rnn import find_unrolled_rnns
+from sharp_compiler.frontend.manual_norms import find_manual_norms
+from sharp_compiler.frontend.unrolled_rnn import Rewrite, find_unrolled_rnns
 
 if TYPE_CHECKING:
     import onnx
@@ -73,8 +79,20 @@ class FoldedGraph:
         return live[::-1]
 
     def fold(self) -> None:
-        """Evaluate every needed node whose inputs are constant; keep the rest in `kept`."""
-        live = self._live(range(len(self.nodes)), lambda name: name in self.constants)
+        """Evaluate every needed node whose inputs are constant; keep the rest in `kept`.
+
+        A second round runs after re-inferring the types of what is left: a `Shape` becomes
+        constant once folding made its input's shape static (e.g. a TopK whose K was a `Shape`).
+        """
+        self._fold(range(len(self.nodes)))
+        before = list(self.kept)
+        self.infer_remaining()
+        self._fold(before)
+        if self.kept != before:
+            self.infer_remaining()
+
+    def _fold(self, candidates: Iterable[int]) -> None:
+        live = self._live(candidates, lambda name: name in self.constants)
         unfolded: list[int] = []
         for index in live:
             node = self.nodes[index]
@@ -117,23 +135,32 @@ class FoldedGraph:
         opsets = {o.domain or "": o.version for o in self.model.opset_import}
         return list(ReferenceEvaluator(node, opsets=opsets).run(None, feeds))
 
-    def fold_unrolled_rnns(self) -> None:
-        """Replace the time-unrolled nn.RNN layers of the dynamo exporter by RNN nodes (see unrolled_rnn)."""
+    def fold_exporter_patterns(self) -> None:
+        """Rewrite what the exporters unroll or wrap into the nodes the mapper takes, in this order:
+        dynamo's time-unrolled nn.RNN -> RNN (`unrolled_rnn`), nn.LSTMCell/GRUCell loops ->
+        LSTM/GRU (`cell_loops`), hand-written ReduceMean norms -> LayerNormalization
+        (`manual_norms`), and the sort/unsort glue of unsorted packed batches dropped (`batch_sort`)."""
+        view = (self._constant, self._shape, self.outputs)
+        finders: list[Callable[[], Rewrite | None]] = [
+            lambda: find_unrolled_rnns(self.nodes, self.kept, *view, self.opset),
+            lambda: find_cell_loops(self.nodes, self.kept, *view),
+            lambda: find_manual_norms(self.nodes, self.kept, *view, self.opset),
+            lambda: find_batch_sorts(self.nodes, self.kept, *view),
+        ]
+        for find in finders:
+            rewrite = find()
+            if rewrite is not None:
+                self._apply(rewrite)
 
-        def shape(name: str) -> tuple[int, ...] | None:
-            tensor = self.types.get(name)
-            return None if tensor is None else static_shape(tensor)
+    def _constant(self, name: str) -> np.ndarray | None:
+        return self.constants[name] if name in self.constants else None
 
-        rewrite = find_unrolled_rnns(
-            self.nodes,
-            self.kept,
-            lambda name: self.constants[name] if name in self.constants else None,
-            shape,
-            self.outputs,
-            self.opset,
-        )
-        if rewrite is None:
-            return
+    def _shape(self, name: str) -> tuple[int, ...] | None:
+        tensor = self.types.get(name)
+        return None if tensor is None else static_shape(tensor)
+
+    def _apply(self, rewrite: Rewrite) -> None:
+        """Replace the removed nodes by the added ones, each placed at its anchor's rank."""
         for name, array in rewrite.constants.items():
             self.constants[name] = array
         rank = {index: position for position, index in enumerate(self.kept)}
@@ -141,7 +168,16 @@ class FoldedGraph:
         for anchor, node in rewrite.added:
             self.nodes.append(node)
             placed.append((rank[anchor], len(self.nodes) - 1))
-        self.kept = self._topological(placed)
+        order = self._topological(placed)
+        # What the rewrite left without readers (the sort of a batch, say) goes too.
+        needed = {name for name in self.outputs if name not in self.constants}
+        live: list[int] = []
+        for index in reversed(order):
+            node = self.nodes[index]
+            if any(out in needed for out in node.output if out):
+                live.append(index)
+                needed.update(name for name in node.input if name and name not in self.constants)
+        self.kept = live[::-1]
 
     def _topological(self, placed: list[tuple[int, int]]) -> list[int]:
         """Node indices in an order where producers come first, otherwise by (rank, index)."""

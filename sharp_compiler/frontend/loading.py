@@ -67,6 +67,21 @@ def check_model(view: onnx.ModelProto, origin: str) -> None:
     try:
         onnx.checker.check_model(view)
     except (onnx.checker.ValidationError, ValueError) as e:
+        opset = next((o.version for o in view.opset_import if o.domain in ("", "ai.onnx")), 1)
+        split = next(
+            (
+                n
+                for n in view.graph.node
+                if n.op_type == "Split" and any(a.name == "num_outputs" for a in n.attribute)
+            ),
+            None,
+        )
+        if split is not None and opset < 18:
+            raise FrontendError(
+                f"{origin}: invalid ONNX model: Split '{split.name}' has attribute num_outputs, which opset "
+                f"{opset} does not have (torch.onnx.export(dynamo=True) writes it when it converts down to "
+                "opset 17); export with opset_version=18 or later"
+            ) from None
         raise FrontendError(f"{origin}: invalid ONNX model: {one_line(e)}") from None
 
 

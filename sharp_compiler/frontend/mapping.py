@@ -26,6 +26,7 @@ from sharp_compiler.dialects.rnn import (
     Direction,
     EmbeddingOp,
     GRUOp,
+    LayerNormOp,
     LinearOp,
     LSTMOp,
     ReshapeOp,
@@ -35,7 +36,7 @@ from sharp_compiler.dialects.rnn import (
     TransposeOp,
 )
 from sharp_compiler.dialects.weights import WeightsAttr
-from sharp_compiler.frontend.errors import FrontendError
+from sharp_compiler.frontend.errors import FrontendError, Rejection, rejection_message
 from sharp_compiler.frontend.folding import FoldedGraph
 from sharp_compiler.frontend.loading import static_shape
 
@@ -44,7 +45,11 @@ if TYPE_CHECKING:
 
 
 class _Reject(Exception):
-    """A node cannot be mapped; the message (possibly empty) says why."""
+    """A node cannot be mapped; the message (possibly empty) says why, `hint` what would help."""
+
+    def __init__(self, reason: str = "", hint: str = ""):
+        super().__init__(reason)
+        self.hint = hint
 
 
 class _Skip(Exception):
@@ -55,6 +60,7 @@ class _Skip(Exception):
 # importing this module does not import onnx.
 _FLOAT, _INT32, _INT64 = 1, 6, 7
 _ELEMENT_TYPES: dict[int, Attribute] = {_FLOAT: f32, _INT32: i32, _INT64: i64}
+_TYPE_NAMES = {_FLOAT: "float32", _INT32: "int32", _INT64: "int64", 9: "bool", 10: "float16", 11: "float64"}
 
 
 def _node_label(node: onnx.NodeProto, index: int) -> str:
@@ -80,6 +86,15 @@ def _hint(name: str) -> str:
     cleaned = re.sub(r"[^\w$.-]", "_", name)
     return cleaned if re.match(r"[A-Za-z_$.-]", cleaned) else f"v{cleaned}"
 
+
+_CONSTANT_WEIGHTS = "export with export_params=True (the default) so that weights are initializers"
+
+_OP_HINTS = {
+    "Loop": "export with fixed input shapes and without data-dependent Python control flow",
+    "If": "export with fixed input shapes and without data-dependent Python control flow",
+    "Scan": "export with fixed input shapes and without data-dependent Python control flow",
+}
+"""What a PyTorch user can change when the frontend has no handler for the op."""
 
 _CANONICAL_ACTIVATION = {name.lower(): name for name in ACTIVATIONS}
 
@@ -139,7 +154,7 @@ class Mapper:
         self.block = Block()
         self.values: dict[str, SSAValue] = {}
         self.rejected_values: set[str] = set()
-        self.problems: list[str] = []
+        self.problems: list[Rejection] = []
         self.fused: set[int] = set()
         self.consumers: dict[str, list[int]] = {}
         for index in graph.kept:
@@ -167,6 +182,8 @@ class Mapper:
             "Sigmoid": self._activation,
             "Relu": self._activation,
             "Gather": self._gather,
+            "Cast": self._cast,
+            "LayerNormalization": self._layer_norm,
         }
 
     # ---- driver
@@ -182,7 +199,9 @@ class Mapper:
             self._map(index)
         results = [self._output(name) for name in self.graph.outputs]
         if self.problems:
-            raise FrontendError(f"{self.origin}: unsupported ONNX node(s): {', '.join(self.problems)}")
+            raise FrontendError(
+                f"{self.origin}: {rejection_message(self.problems, hints=self._model_hints())}"
+            )
         returned = [v for v in results if v is not None]
         self.block.add_op(func.ReturnOp(*returned))
         self._erase_dead_glue()
@@ -192,6 +211,13 @@ class Mapper:
         module = ModuleOp([main])
         module.verify()
         return module
+
+    def _model_hints(self) -> list[str]:
+        """What the rejected nodes together suggest to a PyTorch user."""
+        kinds = {r.op_type for r in self.problems}
+        if {"Split", "Mul"} <= kinds and kinds & {"Sigmoid", "Tanh", "Add"}:
+            return ["a cell loop becomes one layer when every step reads x[t] in order with the same weights"]
+        return []
 
     def _erase_dead_glue(self) -> None:
         """Drop the reshapes, slices and constants that joining glue ops left without users."""
@@ -205,16 +231,19 @@ class Mapper:
         handler = self.handlers.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         if handler is None:
             reason = self.graph.fold_errors.get(index)
-            self.problems.append(label + (f" (constant folding failed: {reason})" if reason else ""))
-            self.rejected_values.update(node.output)
+            hint = _OP_HINTS.get(node.op_type, "")
+            self._reject(node, label, f"constant folding failed: {reason}" if reason else "", hint)
             return
         try:
             handler(node, index)
         except _Skip:
             self.rejected_values.update(node.output)
         except _Reject as e:
-            self.problems.append(label + (f" ({e})" if str(e) else ""))
-            self.rejected_values.update(node.output)
+            self._reject(node, label, str(e), e.hint)
+
+    def _reject(self, node: onnx.NodeProto, label: str, reason: str, hint: str) -> None:
+        self.problems.append(Rejection(label, node.op_type, node.name, reason, hint))
+        self.rejected_values.update(node.output)
 
     def _output(self, name: str) -> SSAValue | None:
         if name in self.rejected_values:
@@ -222,7 +251,7 @@ class Mapper:
         try:
             return self.value(name, "output", integer=self._is_integer(name))
         except _Reject as e:
-            self.problems.append(f"graph output '{name}' ({e})")
+            self.problems.append(Rejection(f"graph output '{name}'", "output", name, str(e), e.hint))
             return None
         except _Skip:
             return None
@@ -291,8 +320,12 @@ class Mapper:
         return self.graph.constants[name] if name and name in self.graph.constants else None
 
     def weight(self, name: str, role: str) -> SSAValue:
+        """A recurrent weight: a constant, or a graph input (or glue on one) the binary loads by DMA."""
+        return self.value(name, role)
+
+    def constant_weight(self, name: str, role: str) -> SSAValue:
         if name not in self.graph.constants:
-            raise _Reject(f"{role} '{name}' is not a constant")
+            raise _Reject(f"{role} '{name}' is not a constant", _CONSTANT_WEIGHTS)
         return self.value(name, role)
 
     def inferred_type(self, name: str) -> TensorType:
@@ -388,6 +421,18 @@ class Mapper:
             if len(node.output) > 1 and node.output[1] and node.output[1] in self.consumers:
                 raise _Reject("the dropout mask is used")
         self.alias(node.output[0], self.value(node.input[0], "data", integer=self._is_integer(node.input[0])))
+
+    def _cast(self, node: onnx.NodeProto, index: int) -> None:
+        """A Cast that keeps the values: int64 <-> int32 (lengths, indices) or float32 -> float32."""
+        integer = self._is_integer(node.input[0])
+        to = int(_attributes(node).get("to", 0))
+        if to not in ((_INT32, _INT64) if integer else (_FLOAT,)):
+            source, target = "an integer" if integer else "a float", _TYPE_NAMES.get(to, f"type {to}")
+            raise _Reject(f"a Cast of {source} tensor to {target} is not supported (only int32<->int64)")
+        source = self.value(node.input[0], "input", integer=integer)
+        if node.output[0] in self.graph.outputs and _ELEMENT_TYPES[to] != _element_of(source):
+            raise _Reject("a graph output that changes the integer type is not supported")
+        self.alias(node.output[0], source)
 
     def _is_integer(self, name: str) -> bool:
         tensor = self.graph.types.get(name)
@@ -508,12 +553,13 @@ class Mapper:
     # ---- heads
     def _matmul(self, node: onnx.NodeProto, index: int) -> None:
         a_name, b_name = node.input[0], node.input[1]
-        weight = self.constant(b_name)
-        if weight is None or a_name in self.graph.constants:
-            raise _Reject("only x @ W with a constant W is supported")
-        if weight.ndim != 2:
-            raise _Reject(f"the weight '{b_name}' must be a rank-2 constant, got rank {weight.ndim}")
-        self._linear(node, index, self.value(a_name, "input"), self.value(b_name, "weight"), None)
+        if a_name in self.graph.constants:
+            raise _Reject("only x @ W with a computed x is supported")
+        weight = self.value(b_name, "weight")  # a constant, or a weight input the binary loads
+        rank = len(_shape_of(weight))
+        if rank != 2:
+            raise _Reject(f"the weight '{b_name}' must have rank 2 ([K, N]), got rank {rank}")
+        self._linear(node, index, self.value(a_name, "input"), weight, None)
 
     def _gemm(self, node: onnx.NodeProto, index: int) -> None:
         attrs = _attributes(node)
@@ -521,7 +567,7 @@ class Mapper:
         c_name = node.input[2] if len(node.input) > 2 else ""
         b = self.constant(b_name)
         if b is None or a_name in self.graph.constants:
-            raise _Reject("only Gemm with a constant B is supported")
+            raise _Reject("only Gemm with a constant B is supported", _CONSTANT_WEIGHTS)
         alpha, beta = float(attrs.get("alpha", 1.0)), float(attrs.get("beta", 1.0))
         x = self.value(a_name, "A")
         if attrs.get("transA", 0):
@@ -561,10 +607,10 @@ class Mapper:
         if add_index is not None:
             add = self.graph.nodes[add_index]
             c_name = add.input[1] if add.input[0] == output else add.input[0]
-            c = self.graph.constants[c_name]
+            c = self.constant(c_name)
             bias = (
                 self.value(c_name, "bias")
-                if c.ndim == 1
+                if c is None or c.ndim == 1
                 else self._array_constant(f"{c_name}.bias", c.reshape(-1))
             )
             self.fused.add(add_index)
@@ -581,6 +627,11 @@ class Mapper:
             return None
         other = node.input[1] if node.input[0] == output else node.input[0]
         c = self.constant(other)
+        if c is None and other in self.values and other not in self.rejected_values:
+            # A bias input [N] (export_params=False): the binary loads it like the weight.
+            value = self.values[other]
+            is_vector = isinstance(value.type, TensorType) and tuple(value.type.get_shape()) == (n,)
+            return users[0] if is_vector and _element_of(value) == f32 else None
         if (
             c is None
             or c.dtype != np.float32
@@ -607,6 +658,27 @@ class Mapper:
         log = node.op_type == "LogSoftmax"
         self.add(SoftmaxOp(source, log=log, onnx_node=node.name or f"#{index}"), node.output)
 
+    def _layer_norm(self, node: onnx.NodeProto, index: int) -> None:
+        """nn.LayerNorm(C) over the last axis with constant weight and bias (elementwise_affine or not)."""
+        source = self.value(node.input[0], "input")
+        rank = len(_shape_of(source))
+        attrs = _attributes(node)
+        axis = int(attrs.get("axis", -1))
+        if axis + (rank if axis < 0 else 0) != rank - 1:
+            raise _Reject(
+                f"only normalisation over the last axis is supported (nn.LayerNorm(C)), got axis {axis}"
+            )
+        if any(name and name in self.consumers for name in node.output[1:]):
+            raise _Reject("the Mean and InvStdDev outputs are used")
+        if int(attrs.get("stash_type", 1)) != 1:
+            raise _Reject("only stash_type 1 (float32 statistics) is supported")
+        scale = self.constant_weight(node.input[1], "scale")
+        bias_name = node.input[2] if len(node.input) > 2 else ""
+        bias = self.constant_weight(bias_name, "bias") if bias_name else None
+        epsilon = float(attrs.get("epsilon", 1e-5))
+        op = LayerNormOp(source, scale, bias, epsilon=epsilon, onnx_node=node.name or f"#{index}")
+        self.add(op, node.output[:1])
+
     def _activation(self, node: onnx.NodeProto, index: int) -> None:
         source = self.value(node.input[0], "input")
         self.add(ActivationOp(node.op_type, source, onnx_node=node.name or f"#{index}"), node.output)
@@ -615,7 +687,14 @@ class Mapper:
         table_name, indices_name = node.input[0], node.input[1]
         table = self.constant(table_name)
         if table is None:
-            raise _Reject("only a constant embedding table is supported")
+            picked = self.constant(indices_name)
+            if picked is not None:
+                self._gather_constant(node, index, picked)
+                return
+            raise _Reject(
+                "indexing a computed tensor by computed indices is not supported; only an embedding "
+                "table (nn.Embedding) or a constant index such as y[-1] is"
+            )
         if table.ndim != 2:
             raise _Reject(f"the table must have rank 2, got {table.ndim}")
         axis = int(_attributes(node).get("axis", 0))
@@ -628,6 +707,52 @@ class Mapper:
             EmbeddingOp(self.value(table_name, "table"), indices, onnx_node=node.name or f"#{index}"),
             node.output,
         )
+
+    def _gather_constant(self, node: onnx.NodeProto, index: int, picked: np.ndarray) -> None:
+        """Gather of constant indices (`y[-1]`, `h_n[-1]`, `y[:, -1]`): slices (+ concat) + reshape."""
+        source = self.value(node.input[0], "data", integer=self._is_integer(node.input[0]))
+        shape = _shape_of(source)
+        axis = int(_attributes(node).get("axis", 0))
+        axis = axis + len(shape) if axis < 0 else axis
+        if not 0 <= axis < len(shape):
+            raise _Reject(f"axis {axis} is out of range for rank {len(shape)}")
+        dim = shape[axis]
+        flat = [int(i) for i in np.asarray(picked).reshape(-1)]
+        if any(not -dim <= i < dim for i in flat):
+            raise _Reject(f"index out of range for axis {axis} of size {dim}: {flat}")
+        if not flat:
+            raise _Reject("empty indices")
+        label = node.name or f"#{index}"
+        pieces = [
+            self.add(SliceOp(source, [start], [stop], [axis], [step], onnx_node=label)).results[0]
+            for start, stop, step in index_runs([i % dim for i in flat], dim)
+        ]
+        gathered = pieces[0]
+        if len(pieces) > 1:
+            gathered = self.add(ConcatOp(pieces, axis, onnx_node=label)).results[0]
+        self._reshape_to(node, index, gathered, self.inferred_type(node.output[0]))
+
+
+def index_runs(indices: Sequence[int], dim: int) -> list[tuple[int, int, int]]:
+    """Non-negative indices into an axis of size `dim` as (start, stop, step) slices, in order.
+
+    Each run is a maximal arithmetic progression of at least two indices, or a single index:
+    [5] -> [(5, 6, 1)]; [0, 1, 2, 7] -> [(0, 3, 1), (7, 8, 1)]; [3, 2, 1, 0] -> [(3, -dim-1, -1)].
+    """
+    runs: list[tuple[int, int, int]] = []
+    position = 0
+    while position < len(indices):
+        start = indices[position]
+        step, length = 1, 1
+        if position + 1 < len(indices) and indices[position + 1] != start:
+            step = indices[position + 1] - start
+            while position + length < len(indices) and indices[position + length] == start + length * step:
+                length += 1
+        last = start + (length - 1) * step
+        stop = last + step if step > 0 or last + step >= 0 else -dim - 1
+        runs.append((start, stop, step))
+        position += length
+    return runs
 
 
 def _shape_of(value: SSAValue) -> tuple[int, ...]:

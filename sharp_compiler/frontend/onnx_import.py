@@ -6,7 +6,9 @@ Steps, in order: load (graph only; external data is memory-mapped later), `onnx.
 fix the input shapes given by the caller, strict shape inference with data propagation,
 fold every node whose inputs are all constant (`onnx.reference` runs it; `Shape`/`Size`
 of a statically shaped tensor count as constant), replace the dynamo exporter's time-unrolled
-nn.RNN layers by RNN nodes (`unrolled_rnn`), infer the shapes of what is left, and map each
+nn.RNN layers by RNN nodes (`unrolled_rnn`) and nn.LSTMCell/GRUCell loops by LSTM/GRU nodes
+(`cell_loops`), hand-written ReduceMean layer norms by LayerNormalization (`manual_norms`), drop the sort/unsort glue of unsorted packed
+batches (`batch_sort`), infer the shapes of what is left, and map each
 remaining node to one `rnn` op, folding glue (reshape chains, size-1 transposes, adjacent
 slices) on the way. Everything that cannot be taken is reported in a single `FrontendError`
 whose one-line message starts with the model's name. See docs/frontend.md.
@@ -58,6 +60,6 @@ def import_onnx(
     inferred = infer_shapes(view, origin, "shape inference failed")
     graph = FoldedGraph(model, tensor_types(inferred), base_dir, origin)
     graph.fold()
-    graph.fold_unrolled_rnns()
+    graph.fold_exporter_patterns()
     graph.infer_remaining()
     return Mapper(graph).build()

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sharp_compiler.frontend.graph_links import GraphView
+
 if TYPE_CHECKING:
     import onnx
 
@@ -105,7 +107,7 @@ def find_unrolled_rnns(
     return _Emitter(matcher, nodes).emit(matcher.pair_directions(chains))
 
 
-class _Matcher:
+class _Matcher(GraphView):
     """Producer/consumer links of the graph and the pattern tests on them."""
 
     def __init__(
@@ -117,21 +119,8 @@ class _Matcher:
         outputs: Collection[str],
         opset: int,
     ):
-        self.nodes = nodes
-        self.constant = constant
-        self.shape = shape
-        self.outputs = set(outputs)
+        super().__init__(nodes, order, constant, shape, outputs)
         self.opset = opset
-        self.producer: dict[str, int] = {}
-        self.consumers: dict[str, list[int]] = {}
-        for index in order:
-            node = nodes[index]
-            for name in node.output:
-                if name:
-                    self.producer[name] = index
-            for name in node.input:
-                if name:
-                    self.consumers.setdefault(name, []).append(index)
 
     # ---- small tests
     def is_op(self, index: int, op_type: str) -> bool:
@@ -145,9 +134,9 @@ class _Matcher:
             return None
         return users[0]
 
-    def produced_by(self, name: str, op_type: str) -> int | None:
-        index = self.producer.get(name)
-        return index if index is not None and self.is_op(index, op_type) else None
+    def produced_by_index(self, name: str, op_type: str) -> int | None:
+        found = self.produced_by(name, op_type)
+        return None if found is None else found[0]
 
     def float_constant(self, name: str) -> np.ndarray | None:
         array = self.constant(name)
@@ -342,16 +331,16 @@ class _Matcher:
             return None
         nodes: set[int] = set()
         b_hh = None
-        add = self.produced_by(name, "Add")
+        add = self.produced_by_index(name, "Add")
         if add is not None and len(self.nodes[add].input) == 2:
             a, b = self.nodes[add].input
-            product, bias_name = (a, b) if self.produced_by(a, "MatMul") is not None else (b, a)
+            product, bias_name = (a, b) if self.produced_by_index(a, "MatMul") is not None else (b, a)
             b_hh = self.vector(bias_name, hidden)
             if b_hh is None or self.sole_consumer(product) != add:
                 return None
             nodes.add(add)
             name = product
-        matmul = self.produced_by(name, "MatMul")
+        matmul = self.produced_by_index(name, "MatMul")
         if matmul is None:
             return None
         h_prev, rt_name = self.nodes[matmul].input[0], self.nodes[matmul].input[1]

@@ -132,7 +132,7 @@ class _Lister:
         for slot, kind in zip("abcd", spec.OPS[op].operands, strict=True):
             if kind != OperandKind.NONE:
                 texts.append(self.ref(kind, getattr(ins, slot), reverse))
-        if op == Opcode.VFILL:
+        if op in (Opcode.VFILL, Opcode.LAYERNORM):
             texts.append(format_f32(f32_from_bits(ins.imm)))
         return ", ".join(texts)
 

@@ -119,6 +119,7 @@ class Opcode(enum.IntEnum):
     VFILL = 18
     GATHER = 19
     SOFTMAX = 20
+    LAYERNORM = 21
 
 
 OPS: dict[Opcode, OpSpec] = {
@@ -258,6 +259,14 @@ OPS: dict[Opcode, OpSpec] = {
             (_VW, _VR, _N, _N),
             "-",
             "Row-wise softmax of b into a (log-softmax with flag LOG).",
+        ),
+        OpSpec(
+            "layernorm",
+            Opcode.LAYERNORM,
+            Unit.ACT,
+            (_VW, _VR, _N, _N),
+            "epsilon float32 bits",
+            "Row-wise normalisation: a = (b - mean(b)) / sqrt(var(b) + imm), mean and variance per row.",
         ),
     )
 }

@@ -423,6 +423,11 @@ class _Checker:
             if not math.isfinite(f32_from_bits(imm)):
                 self.fail(f"{where}: fill value is not a finite float32")
             return
+        if op == Opcode.LAYERNORM:
+            epsilon = f32_from_bits(imm)
+            if not (math.isfinite(epsilon) and epsilon >= 0):
+                self.fail(f"{where}: epsilon is not a finite non-negative float32")
+            return
         if imm:
             self.fail(f"{where}: imm must be 0, got {imm}")
 
@@ -527,6 +532,7 @@ _SHAPE_RULES: dict[Opcode, _ShapeRule] = {
     ),
     Opcode.ACT: lambda a, b, c, d: _fits(a, b),
     Opcode.SOFTMAX: lambda a, b, c, d: a == b,
+    Opcode.LAYERNORM: lambda a, b, c, d: a == b,
     Opcode.VADD: lambda a, b, c, d: _fits(a, b) and _fits(a, c),
     Opcode.VSUB: lambda a, b, c, d: _fits(a, b) and _fits(a, c),
     Opcode.VMUL: lambda a, b, c, d: _fits(a, b) and _fits(a, c),
@@ -546,6 +552,7 @@ _SHAPE_TEXT: dict[Opcode, str] = {
     Opcode.MVM: "a [n, M], b [n, K], c [M, K]",
     Opcode.ACT: "b must equal a or be one row of a's width",
     Opcode.SOFTMAX: "a and b must have the same shape",
+    Opcode.LAYERNORM: "a and b must have the same shape",
     Opcode.VADD: "sources must equal a or be one row of a's width",
     Opcode.VSUB: "sources must equal a or be one row of a's width",
     Opcode.VMUL: "sources must equal a or be one row of a's width",

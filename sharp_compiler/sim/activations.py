@@ -51,6 +51,13 @@ def activation(param: ActParam) -> ArrayFn:
     return lambda x: fn(np.clip(x, -bound, bound))
 
 
+def layer_norm(x: np.ndarray, epsilon: np.float32) -> np.ndarray:
+    """Row-wise (x - mean) / sqrt(var + epsilon) in float32 (the population variance)."""
+    centred = x - np.mean(x, axis=1, keepdims=True, dtype=np.float32)
+    variance = np.mean(centred * centred, axis=1, keepdims=True, dtype=np.float32)
+    return centred / np.sqrt(variance + epsilon)
+
+
 def softmax(x: np.ndarray, log: bool) -> np.ndarray:
     """Row-wise (log-)softmax in float32."""
     shifted = x - np.max(x, axis=1, keepdims=True)

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sharp_compiler.isa.program import DmaDesc, Instruction, Program, View
+from sharp_compiler.isa.program import DmaDesc, Instruction, Program, TensorKind, View
 from sharp_compiler.isa.spec import Flag, Opcode
 from sharp_compiler.isa.validate import CodeInfo, f32_from_bits
-from sharp_compiler.sim.activations import activation, softmax
+from sharp_compiler.sim.activations import activation, layer_norm, softmax
 from sharp_compiler.sim.errors import SimError, SimInputError
 from sharp_compiler.sim.memory import Memory
 
@@ -168,7 +168,10 @@ class _Builder:
         reads the constant directly. Anything else materialises the block first.
         """
         v, d = self.p.views[ins.a], self.p.dmas[ins.b]
-        source = self.weights_f32(d.tensor)
+        # A tensor written at run time (a scratch copy of weight inputs) is read when the load
+        # runs, and in fp16 mode rounded then; constants and inputs are converted once.
+        written = self.p.tensors[d.tensor].kind == TensorKind.SCRATCH
+        source = self.mem.dram[d.tensor] if written else self.weights_f32(d.tensor)
         region = v.region
         rect = (v.row0, v.nrows, v.col0, v.ncols)
         step_row = v.row_step
@@ -182,6 +185,8 @@ class _Builder:
                 strides=(d.row_stride * itemsize, itemsize),
                 writeable=False,
             )
+            if written:
+                block = block.astype(F16).astype(F32) if self.fp16 else block.astype(F32)
             self.bind_weights(region, (rect[0] + step_row * i, *rect[1:]), block)
 
         return loadw
@@ -306,6 +311,14 @@ class _Builder:
             dst(i)[...] = softmax(src(i), log)
 
         return run_softmax
+
+    def k_layernorm(self, pc: int, ins: Instruction) -> Kernel:
+        dst, src, epsilon = self.view(ins.a), self.view(ins.b), F32(f32_from_bits(ins.imm))
+
+        def run_layer_norm(i: int) -> None:
+            dst(i)[...] = layer_norm(src(i), epsilon)
+
+        return run_layer_norm
 
     # --- cell updater --------------------------------------------------------------------
     def binary(self, ins: Instruction, ufunc: np.ufunc) -> Kernel:

@@ -72,7 +72,14 @@ from sharp_compiler.hw.config import DEFAULT_PRESET, HwConfig, load_config
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.dense_layers import DENSE_LOWERINGS
 from sharp_compiler.transforms.glue_copies import GLUE_OPS, copy_op, flat_copy, lower_glue
-from sharp_compiler.transforms.recurrent_cells import CellBuffers, CellEmitter, CellSpec, WeightDispatch
+from sharp_compiler.transforms.recurrent_cells import (
+    CellBuffers,
+    CellEmitter,
+    CellSpec,
+    WeightDispatch,
+    WeightRows,
+    row_ranges,
+)
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 ONNX_TO_ACT = {
@@ -249,11 +256,12 @@ class _Lowering:
         x_shape = rnn.shape_of(x_val)
         steps, batch = (x_shape[0], x_shape[1]) if node.layout == 0 else (x_shape[1], x_shape[0])
         input_size, hidden, ndir = x_shape[2], node.hidden, len(node.directions)
-        w_all = rnn.constant_array(w_val, f"{node.onnx_node}: W")
-        r_all = rnn.constant_array(r_val, f"{node.onnx_node}: R")
         b_val, p_val = rnn.operand(op, "B"), rnn.operand(op, "P")
-        b_all = rnn.constant_array(b_val, f"{node.onnx_node}: B") if b_val is not None else None
-        p_all = rnn.constant_array(p_val, f"{node.onnx_node}: P") if p_val is not None else None
+        # Weights given as graph inputs (or computed by glue) stay in their DRAM tensor.
+        w_all, r_all, b_all, p_all = (
+            None if v is None else self.weight_values(v, f"{node.onnx_node}: {k}")
+            for k, v in (("W", w_val), ("R", r_val), ("B", b_val), ("P", p_val))
+        )
         x_sym = self.tensor_of(x_val)
         lens_val = rnn.operand(op, "sequence_lens")
         lens_sym = self.tensor_of(lens_val) if lens_val is not None else ""
@@ -278,8 +286,12 @@ class _Lowering:
         resident = gh * (input_size + hidden) * self.cfg.weight_bytes_per_element(self.precision) <= (
             self.cfg.weight_buffer_bytes
         )
+        gru_runtime_bias = node.kind == "gru" and b_all is None and b_val is not None  # no compile-time fold
         unfold = (
-            self.unfold and fits and resident and not (node.kind == "gru" and not node.linear_before_reset)
+            self.unfold
+            and fits
+            and resident
+            and not (node.kind == "gru" and (not node.linear_before_reset or gru_runtime_bias))
         )
         blocked = (len(spans) > 1 or unfold) and fits
         perm = gate_permutation(node.gates, hidden, spans) if len(spans) > 1 and blocked else slice(None)
@@ -287,12 +299,17 @@ class _Lowering:
             name = self.unique(f"{base}_{'bwd' if reverse else 'fwd'}")
             wbytes = self.cfg.weight_bytes_per_element(self.precision)
             wtype = np.float16 if self.precision == "fp16" else np.float32
-            w_sym = self.const_tensor(f"{name}_W", w_all[d][perm].astype(wtype))
-            r_sym = self.const_tensor(f"{name}_R", r_all[d][perm].astype(wtype))
+            sources: dict[str, WeightRows] = {}
+            for key, values, val, k in (("W", w_all, w_val, input_size), ("R", r_all, r_val, hidden)):
+                if values is not None:
+                    sources[key] = WeightRows(
+                        self.const_tensor(f"{name}_{key}", values[d][perm].astype(wtype)), k
+                    )
+                else:  # rows of direction d of the [D, G*H, K] input, in the lowering's gate order
+                    sources[key] = WeightRows(self.tensor_of(val), k, d * gh * k, row_ranges(perm, gh))
             prologue: list[Operation] = []
             resident = gh * (input_size + hidden) * wbytes <= self.cfg.weight_buffer_bytes
-            dispatch = self.weight_dispatch(name, resident, {"W": (w_sym, input_size), "R": (r_sym, hidden)},
-                                            gh, prologue)  # fmt: skip
+            dispatch = self.weight_dispatch(name, resident, sources, gh, prologue)
             h_rows = rows + batch if blocked else batch
             bufs = self.cell_buffers(
                 name, node, batch, hidden, input_size, per_step_x=not whole, h_rows=h_rows
@@ -305,7 +322,8 @@ class _Lowering:
                 spans=spans if self.precision == "fp16" else [(0, hidden)],
                 column_major=self.column_major,
             )
-            self.load_constants(node, d, bufs, b_all, p_all, prologue, perm, fold_zr=cell.unfold)
+            self.load_constants(node, d, bufs, (b_all, b_val), (p_all, p_val), prologue, perm,
+                                fold_zr=cell.unfold)  # fmt: skip
             if blocked:
                 self.blocked_recurrence(name, node, cell, spans, reverse, x_sym, (h0_sym, c0_sym),
                                         (y_sym, yh_sym, yc_sym), geo, d, prologue)  # fmt: skip
@@ -459,23 +477,29 @@ class _Lowering:
             copy_op(scratch, y_sym, [t, b, h], 0, [b * h, h, 1], d * b * h, [nd * b * h, h, 1]),
         ]
 
-    def weight_dispatch(self, name: str, resident: bool, mats: dict[str, tuple[str, int]], rows: int,
+    def weight_values(self, value: SSAValue, what: str) -> np.ndarray | None:
+        """A weight operand's array when it is a constant; None when it is a run-time tensor."""
+        return rnn.constant_array(value, what) if rnn.weights_attr_of(value) is not None else None
+
+    def weight_dispatch(self, name: str, resident: bool, mats: dict[str, WeightRows], rows: int,
                         prologue: list[Operation]) -> WeightDispatch:  # fmt: skip
         """Resident weights are loaded once; otherwise they stream through one block buffer."""
         if resident:
             bufs: dict[str, str] = {}
-            for key, (sym, k) in mats.items():
+            for key, source in mats.items():
+                k = source.cols
                 bufs[key] = self.buffer(f"{name}_{key}buf", "wmem", rows, k)
-                prologue.append(sharp.LoadWeightsOp(WindowAttr(bufs[key], 0, rows, 0, 0, k),
-                                                    DramWindowAttr(sym, 0, rows, k, k, 0)))  # fmt: skip
+                for offset, window in source.windows(0, rows):
+                    prologue.append(sharp.LoadWeightsOp(WindowAttr(bufs[key], offset, window.nrows.data, 0, 0, k),
+                                                        window))  # fmt: skip
 
             def emit_resident(dst: WindowAttr, src: WindowAttr, mat: str, row0: int, nrows: int,
                               acc: bool, cols: tuple[int, int] | None = None) -> list[Operation]:  # fmt: skip
-                c0, cn = cols if cols is not None else (0, mats[mat][1])
+                c0, cn = cols if cols is not None else (0, mats[mat].cols)
                 return [sharp.DispatchOp(dst, src, WindowAttr(bufs[mat], row0, nrows, 0, c0, cn), acc)]
 
             return WeightDispatch(emit_resident)
-        kmax = max(k for _, k in mats.values())
+        kmax = max(source.cols for source in mats.values())
         capacity = self.cfg.weight_buffer_bytes // self.cfg.weight_bytes_per_element(self.precision)
         block_rows = min(rows, capacity // kmax)
         if block_rows < 1:
@@ -485,12 +509,16 @@ class _Lowering:
         def emit_streamed(dst: WindowAttr, src: WindowAttr, mat: str, row0: int, nrows: int,
                           acc: bool, cols: tuple[int, int] | None = None) -> list[Operation]:  # fmt: skip
             assert cols is None, "streamed weights are dispatched whole-row"
-            sym, k = mats[mat]
+            source = mats[mat]
+            k = source.cols
             ops: list[Operation] = []
             for r in range(row0, row0 + nrows, block_rows):
                 n = min(block_rows, row0 + nrows - r)
                 block = WindowAttr(stream, 0, n, 0, 0, k)
-                ops.append(sharp.LoadWeightsOp(block, DramWindowAttr(sym, r * k, n, k, k, 0)))
+                for offset, window in source.windows(r, n):
+                    ops.append(
+                        sharp.LoadWeightsOp(WindowAttr(stream, offset, window.nrows.data, 0, 0, k), window)
+                    )
                 part = WindowAttr(dst.buffer.data, dst.row0.data, dst.nrows.data, dst.row_step.data,
                                   dst.col0.data + r - row0, n)  # fmt: skip
                 ops.append(sharp.DispatchOp(part, src, block, acc))
@@ -534,18 +562,40 @@ class _Lowering:
             acts.append(ActivationAttr(ONNX_TO_ACT[onnx_name], alpha, beta, clip))
         return CellSpec(node.kind, acts, node.input_forget, node.linear_before_reset)
 
-    def load_constants(self, node: rnn.RecurrentNode, d: int, bufs: CellBuffers, b_all: np.ndarray | None,
-                       p_all: np.ndarray | None, prologue: list[Operation],
-                       perm: np.ndarray | slice, fold_zr: bool = False) -> None:  # fmt: skip
+    def load_constants(self, node: rnn.RecurrentNode, d: int, bufs: CellBuffers,
+                       b: tuple[np.ndarray | None, SSAValue | None], p: tuple[np.ndarray | None, SSAValue | None],
+                       prologue: list[Operation], perm: np.ndarray | slice, fold_zr: bool = False) -> None:  # fmt: skip
         """Biases and peepholes; `fold_zr` (GRU lbr=1, unfolded): Rb of z and r joins Wb in the projection."""
         gh = node.gates * node.hidden
+        (b_all, b_val), (p_all, p_val) = b, p
 
         def load_row(buf: str, values: np.ndarray, label: str) -> None:
             sym = self.const_tensor(f"{label}_init", values.astype(np.float32).reshape(1, -1))
             n = values.size
             prologue.append(sharp.LoadOp(WindowAttr(buf, 0, 1, 0, 0, n), DramWindowAttr(sym, 0, 1, n, n, 0)))
 
+        def load_input_row(buf: str, sym: str, base: int, ranges: list[tuple[int, int, int]]) -> None:
+            for dst, src, n in ranges:  # one DMA per contiguous run of the permutation
+                prologue.append(
+                    sharp.LoadOp(
+                        WindowAttr(buf, 0, 1, 0, dst, n), DramWindowAttr(sym, base + src, 1, n, n, 0)
+                    )
+                )
+
         name = bufs.h.removesuffix("_h")
+        if b_all is None and b_val is not None and bufs.bias is not None:
+            # B [D, 2*G*H] as an input: Wb and Rb are loaded (in gate order) and added on chip.
+            b_sym, ranges = self.tensor_of(b_val), row_ranges(perm, gh)
+            load_input_row(bufs.bias, b_sym, d * 2 * gh, ranges)
+            rb = bufs.rec_bias or self.buffer(f"{name}_Rb", "vmem", 1, gh)
+            load_input_row(rb, b_sym, d * 2 * gh + gh, ranges)
+            if bufs.rec_bias is None:
+                whole = WindowAttr(bufs.bias, 0, 1, 0, 0, gh)
+                prologue.append(sharp.AddOp(whole, whole, WindowAttr(rb, 0, 1, 0, 0, gh)))
+        if p_all is None and p_val is not None and bufs.peephole is not None:
+            load_input_row(
+                bufs.peephole, self.tensor_of(p_val), d * 3 * node.hidden, [(0, 0, 3 * node.hidden)]
+            )
         if b_all is not None and bufs.bias is not None:
             wb, rb = b_all[d][:gh][perm].astype(np.float32), b_all[d][gh:][perm].astype(np.float32)
             if bufs.rec_bias is not None:

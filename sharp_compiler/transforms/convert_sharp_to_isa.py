@@ -133,6 +133,8 @@ def _instruction(op: sharp.InstructionOp, tables: _Tables) -> Operation:
         imm = pack_tile(*op.tile.shape)
     elif isinstance(op, sharp.FillOp):
         imm = struct.unpack("<I", struct.pack("<f", float(op.value.data)))[0]
+    elif isinstance(op, sharp.LayerNormOp):
+        imm = struct.unpack("<I", struct.pack("<f", float(op.epsilon.data)))[0]
     tokens = op.tokens_attr()
     if tokens is None:
         raise LoweringError(f"{op.name} has no dependency tokens; run sharp-schedule first", op)

@@ -9,6 +9,8 @@ number of rows::
     rnn.softmax -> loop { load; softmax (log); store }          (activation unit)
     rnn.activation -> loop { load; activate; store }
     rnn.embedding  -> loop { load indices; gather rows of the DRAM table; store }
+    rnn.layer_norm -> load scale, bias; loop { load; layer_norm (activation unit);
+                      fma by scale and bias (cell updater); store }
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ from xdsl.ir import Block, Operation, Region
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, DramWindowAttr, WindowAttr
 from sharp_compiler.transforms import rnn_access as rnn
+from sharp_compiler.transforms.glue_copies import copy_op
+from sharp_compiler.transforms.recurrent_cells import WeightRows
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 if TYPE_CHECKING:
     from sharp_compiler.transforms.convert_rnn_to_sharp import _Lowering
+
 
 ELEMENTWISE = {"Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu"}
 ChunkBody = Callable[[int, int, int], list[Operation]]
@@ -61,19 +66,26 @@ def linear(lw: _Lowering, op: Operation) -> None:
     if out is None:
         return
     rows, k = _rows_cols(rnn.shape_of(x_val))
-    weight = rnn.constant_array(w_val, f"{node}: weight")
-    n = weight.shape[1]
+    n = rnn.shape_of(w_val)[1]
     name = lw.unique(rnn.symbol(node))
-    wtype = np.float16 if lw.precision == "fp16" else np.float32
-    w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
     prologue: list[Operation] = []
+    weight = lw.weight_values(w_val, f"{node}: weight")
+    if weight is not None:
+        wtype = np.float16 if lw.precision == "fp16" else np.float32
+        w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
+    else:  # a weight input [K, N]: a strided copy makes the [N, K] rows the array loads
+        w_sym = lw.add_tensor(f"{name}_Wt", "scratch", (n, k))
+        prologue.append(copy_op(lw.tensor_of(w_val), w_sym, [n, k], 0, [1, n], 0, [k, 1]))
     resident = n * k * lw.cfg.weight_bytes_per_element(lw.precision) <= lw.cfg.weight_buffer_bytes
-    dispatch = lw.weight_dispatch(name, resident, {"W": (w_sym, k)}, n, prologue)
+    dispatch = lw.weight_dispatch(name, resident, {"W": WeightRows(w_sym, k)}, n, prologue)
     bias_buf = None
     if b_val is not None:
-        bias = rnn.constant_array(b_val, f"{node}: bias").astype(np.float32).reshape(1, n)
         bias_buf = lw.buffer(f"{name}_bias", "vmem", 1, n)
-        b_sym = lw.const_tensor(f"{name}_bias_init", bias)
+        values = lw.weight_values(b_val, f"{node}: bias")
+        if values is None:
+            b_sym = lw.tensor_of(b_val)
+        else:
+            b_sym = lw.const_tensor(f"{name}_bias_init", values.astype(np.float32).reshape(1, n))
         prologue.append(
             sharp.LoadOp(WindowAttr(bias_buf, 0, 1, 0, 0, n), DramWindowAttr(b_sym, 0, 1, n, n, 0))
         )
@@ -95,26 +107,62 @@ def linear(lw: _Lowering, op: Operation) -> None:
 
 
 def rowwise(
-    lw: _Lowering, op: Operation, kind: str, make: Callable[[WindowAttr, WindowAttr], Operation]
+    lw: _Lowering,
+    op: Operation,
+    kind: str,
+    make: Callable[[WindowAttr, WindowAttr], Operation | list[Operation]],
+    prologue: Callable[[str, int], tuple[list[Operation], int]] | None = None,
 ) -> None:
-    """load -> one activation-unit op -> store, over rows of the input."""
+    """load -> activation-unit op(s) -> store, over rows of the input.
+
+    `prologue(layer name, cols)` gives ops run once before the rows and the vector-buffer
+    words they keep (taken from the row chunks).
+    """
     node = rnn.str_prop(op, "onnx_node", op.name)
     out = lw.result_tensor(op.results[0], f"{rnn.symbol(node)}_out")
     if out is None:
         return
     rows, cols = _rows_cols(rnn.shape_of(op.operands[0]))
     name = lw.unique(rnn.symbol(node))
-    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2) // (2 * cols)))
+    first_ops, reserved = prologue(name, cols) if prologue is not None else ([], 0)
+    chunk_rows = max(1, min(rows, (lw.cfg.vector_buffer_words // 2 - reserved) // (2 * cols)))
     src_buf = lw.buffer(f"{name}_in", "vmem", chunk_rows, cols)
     dst_buf = lw.buffer(f"{name}_out", "vmem", chunk_rows, cols)
     src = lw.tensor_of(op.operands[0])
 
     def body(nrows: int, first: int, step: int) -> list[Operation]:
         a, b = WindowAttr(src_buf, 0, nrows, 0, 0, cols), WindowAttr(dst_buf, 0, nrows, 0, 0, cols)
-        return [sharp.LoadOp(a, _dram(src, first, nrows, cols, step)), make(b, a),
+        made = make(b, a)
+        return [sharp.LoadOp(a, _dram(src, first, nrows, cols, step)), *(made if isinstance(made, list) else [made]),
                 sharp.StoreOp(_dram(out, first, nrows, cols, step), b)]  # fmt: skip
 
-    lw.layer(name, kind, node, chunked(rows, chunk_rows, body))
+    lw.layer(name, kind, node, [*first_ops, *chunked(rows, chunk_rows, body)])
+
+
+def layer_norm(lw: _Lowering, op: Operation) -> None:
+    """Normalise each row on the activation unit, then scale and shift it on the cell updater."""
+    node = rnn.str_prop(op, "onnx_node", op.name)
+    epsilon = float(op.properties["epsilon"].value.data)  # type: ignore[union-attr]
+    affine: list[WindowAttr] = []  # [scale row, bias row] once the prologue has made them
+
+    def load_affine(name: str, cols: int) -> tuple[list[Operation], int]:
+        scale = rnn.constant_array(op.operands[1], f"{node}: scale").astype(np.float32).reshape(1, cols)
+        bias_val = rnn.operand(op, "bias")
+        bias = np.zeros((1, cols), np.float32)
+        if bias_val is not None:
+            bias = rnn.constant_array(bias_val, f"{node}: bias").astype(np.float32).reshape(1, cols)
+        buf = lw.buffer(f"{name}_affine", "vmem", 2, cols)
+        sym = lw.const_tensor(f"{name}_affine_init", np.concatenate([scale, bias]))
+        affine.extend([WindowAttr(buf, 0, 1, 0, 0, cols), WindowAttr(buf, 1, 1, 0, 0, cols)])
+        return [
+            sharp.LoadOp(WindowAttr(buf, 0, 2, 0, 0, cols), DramWindowAttr(sym, 0, 2, cols, cols, 0))
+        ], 2 * cols
+
+    rowwise(
+        lw, op, "layer_norm",
+        lambda dst, src: [sharp.LayerNormOp(dst, src, epsilon), sharp.FmaOp(dst, dst, affine[0], affine[1])],
+        load_affine,
+    )  # fmt: skip
 
 
 def softmax(lw: _Lowering, op: Operation) -> None:
@@ -157,6 +205,7 @@ def embedding(lw: _Lowering, op: Operation) -> None:
 DENSE_LOWERINGS: dict[str, Callable[[_Lowering, Operation], None]] = {
     "rnn.linear": linear,
     "rnn.softmax": softmax,
+    "rnn.layer_norm": layer_norm,
     "rnn.activation": activation,
     "rnn.embedding": embedding,
 }

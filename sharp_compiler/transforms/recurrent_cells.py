@@ -25,10 +25,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 from xdsl.ir import Operation
 
 from sharp_compiler.dialects import sharp
-from sharp_compiler.dialects.sharp_attrs import ActivationAttr, WindowAttr
+from sharp_compiler.dialects.sharp_attrs import ActivationAttr, DramWindowAttr, WindowAttr
 
 
 @dataclass
@@ -68,6 +69,45 @@ class WeightDispatch:
     emit: Callable[..., list[Operation]]
     """emit(dst, src, matrix, row0, nrows, accumulate, cols=None) -> ops; `cols` = (col0, ncols) of the
     matrix (and of src's columns it multiplies), None for all (resident weights only)."""
+
+
+def row_ranges(perm: np.ndarray | slice, rows: int) -> list[tuple[int, int, int]]:
+    """A row permutation as (first destination row, first source row, count) contiguous runs.
+
+    Destination row j holds source row perm[j]; `slice(None)` is the identity (one run):
+    [0, 1, 4, 5, 2, 3] -> [(0, 0, 2), (2, 4, 2), (4, 2, 2)].
+    """
+    order = np.arange(rows)[perm]
+    runs: list[tuple[int, int, int]] = []
+    for dst, src in enumerate(int(v) for v in order):
+        if runs and runs[-1][1] + runs[-1][2] == src:
+            runs[-1] = (runs[-1][0], runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((dst, src, 1))
+    return runs
+
+
+@dataclass(frozen=True)
+class WeightRows:
+    """Where the rows of a [rows, cols] weight matrix are in DRAM: tensor `sym` from element `base`,
+    destination row j at source row of its run (`ranges`, from `row_ranges`; None: in order)."""
+
+    sym: str
+    cols: int
+    base: int = 0
+    ranges: list[tuple[int, int, int]] | None = None
+
+    def windows(self, first: int, count: int) -> list[tuple[int, DramWindowAttr]]:
+        """(offset from `first`, DRAM window) for destination rows [first, first + count), one per run."""
+        k = self.cols
+        ranges = self.ranges if self.ranges is not None else [(first, first, count)]
+        out: list[tuple[int, DramWindowAttr]] = []
+        for dst, src, n in ranges:
+            lo, hi = max(dst, first), min(dst + n, first + count)
+            if lo < hi:
+                row = src + lo - dst
+                out.append((lo - first, DramWindowAttr(self.sym, self.base + row * k, hi - lo, k, k, 0)))
+        return out
 
 
 @dataclass(frozen=True)

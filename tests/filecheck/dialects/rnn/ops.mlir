@@ -102,13 +102,15 @@ func.func @glue(%y: tensor<5x2x1x4xf32>, %h: tensor<1x1x4xf32>) -> (tensor<5x1x8
 
 // CHECK-LABEL: func.func @heads
 func.func @heads(%x: tensor<5x1x4xf32>, %w: tensor<4x10xf32>, %b: tensor<10xf32>, %table: tensor<100x4xf32>,
-                 %tokens: tensor<5x1xi64>) -> (tensor<5x1x10xf32>, tensor<5x1x10xf32>, tensor<5x1x4xf32>) {
+                 %tokens: tensor<5x1xi64>, %g: tensor<4xf32>) -> (tensor<5x1x10xf32>, tensor<5x1x10xf32>, tensor<5x1x4xf32>) {
   %l = rnn.linear %x : tensor<5x1x4xf32>, %w : tensor<4x10xf32> bias %b : tensor<10xf32> onnx_node "fc" -> tensor<5x1x10xf32>
   %n = rnn.linear %x : tensor<5x1x4xf32>, %w : tensor<4x10xf32> -> tensor<5x1x10xf32>
   %p = rnn.softmax %l log onnx_node "log_softmax" : tensor<5x1x10xf32>
   %q = rnn.softmax %n : tensor<5x1x10xf32>
   %a = rnn.activation "Tanh" %q onnx_node "tanh" : tensor<5x1x10xf32>
   %e = rnn.embedding %table : tensor<100x4xf32>, %tokens : tensor<5x1xi64> onnx_node "emb" -> tensor<5x1x4xf32>
+  %ln = rnn.layer_norm %x : tensor<5x1x4xf32>, %g : tensor<4xf32> bias %g : tensor<4xf32> epsilon 1.000000e-05 onnx_node "ln" -> tensor<5x1x4xf32>
+  %ln2 = rnn.layer_norm %ln : tensor<5x1x4xf32>, %g : tensor<4xf32> epsilon 0.000000e+00 -> tensor<5x1x4xf32>
   func.return %p, %a, %e : tensor<5x1x10xf32>, tensor<5x1x10xf32>, tensor<5x1x4xf32>
 }
 // CHECK:      %l = rnn.linear %x : tensor<5x1x4xf32>, %w : tensor<4x10xf32> bias %b : tensor<10xf32> onnx_node "fc" -> tensor<5x1x10xf32>
@@ -117,3 +119,5 @@ func.func @heads(%x: tensor<5x1x4xf32>, %w: tensor<4x10xf32>, %b: tensor<10xf32>
 // CHECK-NEXT: %q = rnn.softmax %n : tensor<5x1x10xf32>
 // CHECK-NEXT: %a = rnn.activation "Tanh" %q onnx_node "tanh" : tensor<5x1x10xf32>
 // CHECK-NEXT: %e = rnn.embedding %table : tensor<100x4xf32>, %tokens : tensor<5x1xi64> onnx_node "emb" -> tensor<5x1x4xf32>
+// CHECK-NEXT: %ln = rnn.layer_norm %x : tensor<5x1x4xf32>, %g : tensor<4xf32> bias %g : tensor<4xf32> epsilon 1.000000e-05 onnx_node "ln" -> tensor<5x1x4xf32>
+// CHECK-NEXT: %ln2 = rnn.layer_norm %ln : tensor<5x1x4xf32>, %g : tensor<4xf32> epsilon 0.000000e+00 -> tensor<5x1x4xf32>

@@ -25,6 +25,7 @@ builtin.module {
       sharp.select <@acc[0:1, 0:2]>, <@acc[0:1, 7:1]>, <@acc[0:1, 2:2]>, <@acc[0:1, 4:2]>
       sharp.fill <@acc[0:1, 0:8]>, "0.5"
       sharp.softmax <@acc[0:1, 0:8]>, <@acc[0:1, 0:8]> log
+      sharp.layer_norm <@acc[0:1, 0:8]>, <@acc[0:1, 0:8]>, "1e-05"
       sharp.gather <@acc[0:1, 0:3]>, <@x[0:1, 0:1]>, <@X[base 0, rows 4 stride 3, cols 3]>
       sharp.move <@x[0:1, 0:3]>, <@acc[0:1, 0:3]>
       sharp.store <@S[base 0, rows 1 stride 3, cols 3, step 3]>, <@x[0:1, 0:3]>
@@ -40,6 +41,7 @@ builtin.module {
 // CHECK:        sharp.activate <@acc[0:1, 0:2]>, <@acc[0:1, 0:2]> <hard_sigmoid alpha 0.2 beta 0.5 clip 3.0>
 // CHECK:        sharp.add <@acc[0:1 by 1, 0:2]>
 // CHECK:        sharp.softmax <@acc[0:1, 0:8]>, <@acc[0:1, 0:8]> log
+// CHECK-NEXT:   sharp.layer_norm <@acc[0:1, 0:8]>, <@acc[0:1, 0:8]>, "1e-05"
 // CHECK:      sharp.copy <@S -> @X, [1, 4, 1, 3], src 0 [0, 3, 3, 1], dst 0 [0, 3, 3, 1]>
 
 // GENERIC: "sharp.dispatch"() <{dst = #sharp.win<@acc[0:1, 0:8]>, src = #sharp.win<@x[0:1, 0:3]>, weights = #sharp.win<@W[0:8, 0:3]>, accumulate}> : () -> ()
