@@ -255,6 +255,24 @@ irdl.dialect @rnn {
     // + Python verify_() checks not expressible in IRDL
   }
 
+  // rnn.layer_norm: ONNX LayerNormalization over the last axis: (x - mean) / sqrt(var + epsilon) * scale + bias.
+  // traits (IRDL has no traits): Pure
+  irdl.operation @layer_norm {
+    %input = irdl.base "!builtin.tensor"
+    %scale = irdl.base "!builtin.tensor"
+    %bias = irdl.base "!builtin.tensor"
+    irdl.operands(input: %input, scale: %scale, bias: optional %bias)
+    %result = irdl.base "!builtin.tensor"
+    irdl.results(result: %result)
+    // FloatAttr[FloatData, Float32Type]: parameters dropped (irdl.parametric takes only IRDL-defined bases)
+    %epsilon = irdl.base "#builtin.float"
+    irdl.attributes {
+      "epsilon" = %epsilon  // property
+    }
+    // optional "onnx_node" (property): irdl.base "#builtin.string"
+    // + Python verify_() checks not expressible in IRDL
+  }
+
   // rnn.activation: An elementwise function on a tensor: Relu, Sigmoid or Tanh.
   // traits (IRDL has no traits): Pure
   irdl.operation @activation {
@@ -643,6 +661,19 @@ irdl.dialect @sharp {
     // optional "tokens" (property): irdl.base @sharp::@tokens
   }
 
+  // sharp.layer_norm: Activation unit, row-wise: dst = (src - mean) / sqrt(variance + epsilon) per row.
+  irdl.operation @layer_norm {
+    %dst = irdl.base @sharp::@win
+    %src = irdl.base @sharp::@win
+    %epsilon = irdl.base "#builtin.string"
+    irdl.attributes {
+      "dst" = %dst,  // property
+      "src" = %src,  // property
+      "epsilon" = %epsilon  // property
+    }
+    // optional "tokens" (property): irdl.base @sharp::@tokens
+  }
+
   // sharp.gather: DMA, embedding lookup: row r of dst = row indices[r] of a DRAM table.
   irdl.operation @gather {
     %dst = irdl.base @sharp::@win
@@ -917,6 +948,19 @@ irdl.dialect @sharp_isa {
 
   // sharp_isa.softmax: Row-wise softmax of b into a (log-softmax with flag LOG).
   irdl.operation @softmax {
+    %a = irdl.base "#builtin.integer"
+    %b = irdl.base "#builtin.integer"
+    irdl.attributes {
+      "a" = %a,  // property
+      "b" = %b  // property
+    }
+    // optional "flags" (property): irdl.base "#builtin.integer"
+    // optional "imm" (property): irdl.base "#builtin.integer"
+    // optional "tokens" (property): irdl.any [TokensAttr: #sharp.tokens is in sharp.irdl.mlir; a cross-file reference would not load alone]
+  }
+
+  // sharp_isa.layernorm: Row-wise normalisation: a = (b - mean(b)) / sqrt(var(b) + imm), mean and variance per row.
+  irdl.operation @layernorm {
     %a = irdl.base "#builtin.integer"
     %b = irdl.base "#builtin.integer"
     irdl.attributes {

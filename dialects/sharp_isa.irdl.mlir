@@ -269,16 +269,14 @@ irdl.dialect @sharp_isa {
 
   // sharp_isa.layernorm: Row-wise normalisation: a = (b - mean(b)) / sqrt(var(b) + imm), mean and variance per row.
   irdl.operation @layernorm {
-    // IntAttr: #builtin.int is xDSL-only, not in upstream MLIR
-    %a = irdl.any
-    // IntAttr: #builtin.int is xDSL-only, not in upstream MLIR
-    %b = irdl.any
+    %a = irdl.base "#builtin.integer"
+    %b = irdl.base "#builtin.integer"
     irdl.attributes {
       "a" = %a,  // property
       "b" = %b  // property
     }
-    // optional "flags" (property): irdl.any [IntAttr: #builtin.int is xDSL-only, not in upstream MLIR]
-    // optional "imm" (property): irdl.any [IntAttr: #builtin.int is xDSL-only, not in upstream MLIR]
+    // optional "flags" (property): irdl.base "#builtin.integer"
+    // optional "imm" (property): irdl.base "#builtin.integer"
     // optional "tokens" (property): irdl.any [TokensAttr: #sharp.tokens is in sharp.irdl.mlir; a cross-file reference would not load alone]
   }
 

@@ -150,8 +150,8 @@ def compile_module(
     """
     if budget is not None and budget <= 0:
         raise ValueError(f"budget must be a positive power of two, got {budget}")
-    if chunks < 1:
-        raise ValueError(f"chunks must be a positive integer, got {chunks}")
+    if chunks < 0:
+        raise ValueError(f"chunks must be 0 (chosen by the cost model) or a positive integer, got {chunks}")
     options = PipelineOptions(
         hw=hw,
         budget=budget or 0,

@@ -24,7 +24,8 @@ class PipelineOptions:
     reconfigure: str = "per-layer"
     tile: str = ""
     scheme: str = "auto"
-    chunks: int = 1
+    chunks: int = 0
+    """Row blocks per recurrent layer; 0: one for `sequential`, chosen by the cost model otherwise."""
     order: str = "row"
     interleave: bool = True
     """Fuse independent recurrences (bidirectional layers) into one time loop, with `auto`/`unfolded`."""
@@ -36,6 +37,7 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
     from sharp_compiler.transforms.convert_sharp_to_isa import ConvertSharpToIsaPass
     from sharp_compiler.transforms.sharp_allocate import SharpAllocatePass
     from sharp_compiler.transforms.sharp_interleave import SharpInterleavePass
+    from sharp_compiler.transforms.sharp_prefetch import SharpPrefetchPass
     from sharp_compiler.transforms.sharp_reconfigure import SharpReconfigurePass
     from sharp_compiler.transforms.sharp_schedule import SharpSchedulePass
 
@@ -51,6 +53,7 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
         SharpInterleavePass(
             mode="directions" if options.interleave and options.scheme in ("auto", "unfolded") else "none"
         ),
+        SharpPrefetchPass(mode="weights" if options.scheme in ("auto", "unfolded") else "none"),
         SharpReconfigurePass(mode="forced", tile=options.tile)
         if options.tile
         else SharpReconfigurePass(mode=options.reconfigure, scheme=options.scheme),

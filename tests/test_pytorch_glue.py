@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import onnx
 import pytest
-from conftest import check_against_ort, make_model
+from e2e_helpers import check_against_ort, make_model
 from onnx import TensorProto, helper, numpy_helper
 
 from sharp_compiler.dialects.rnn import LSTMOp

@@ -39,7 +39,8 @@ def test_lanes_and_slices_come_from_the_trace(trace_file) -> None:
     document = json.loads(trace_file.read_text())
     timeline = rt.load_trace(trace_file)
     assert timeline.lanes[:4] == ["DMA", "ARRAY", "ACT", "CELL"]
-    assert timeline.lanes[4:] and all(lane.startswith("tile ") for lane in timeline.lanes[4:])
+    assert any(lane.startswith("tile ") for lane in timeline.lanes[4:])
+    assert all(lane.startswith(("tile ", "layers")) for lane in timeline.lanes[4:])
     complete = [e for e in document["traceEvents"] if e["ph"] == "X"]
     assert sum(len(s) for s in timeline.slices.values()) == len(complete)
     mvms = sorted((s, d) for k, s, d in timeline.slices["ARRAY"] if k == "mvm")

@@ -15,7 +15,14 @@ import json
 import numpy as np
 import onnx
 import pytest
-from conftest import assert_outputs_close, compile_model, make_model, ort_outputs, rnn_model, simulate_binary
+from e2e_helpers import (
+    assert_outputs_close,
+    compile_model,
+    make_model,
+    ort_outputs,
+    rnn_model,
+    simulate_binary,
+)
 from onnx import TensorProto, helper, numpy_helper
 
 from sharp_compiler import sim

@@ -2,7 +2,8 @@
 
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
              [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule auto|sequential|intergate|unfolded]
-             [--no-reconfig] [--tile RxC] [--chunks N] [--input-shape NAME=D0,D1,...]
+             [--no-reconfig] [--tile RxC] [--chunks N] [--order row|column] [--[no-]interleave]
+             [--input-shape NAME=D0,D1,...]
              [--emit-ir DIR [--inline-weights]]
 sharp-compile --list-tiles [--hw sharp-4k|FILE.json] [--budget 16384]
 """
@@ -60,7 +61,11 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("--schedule", default=DEFAULTS.scheme, metavar="SCHEME",
                         help="sharp-schedule scheme: sequential, intergate, unfolded or auto (docs/passes.md)")  # fmt: skip
     parser.add_argument("--chunks", type=int, default=DEFAULTS.chunks,
-                        help="cut recurrent layers' hidden units into N blocks (intergate pipelining)")  # fmt: skip
+                        help="cut recurrent layers' hidden units into N blocks (0, the default: one for sequential, chosen by the cost model otherwise)")  # fmt: skip
+    parser.add_argument("--order", choices=("row", "column"), default=DEFAULTS.order,
+                        help="unfolded plan: dispatch block by block (row) or early columns first (column)")  # fmt: skip
+    parser.add_argument("--interleave", action=argparse.BooleanOptionalAction, default=DEFAULTS.interleave,
+                        help="fuse the directions of bidirectional layers into one time loop (auto, unfolded)")  # fmt: skip
     parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
                         help="make a dynamic input static, e.g. x=25,1,64 (repeatable)")  # fmt: skip
     parser.add_argument("--emit-ir", metavar="DIR", help="also write the IR after each pass into DIR")
@@ -101,8 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write("".join(f"{format_tile(t)}\n" for t in cfg.tile_shapes))
             return 0
         check_tile_option(args, cfg)
-        if args.chunks < 1:
-            raise ToolError(f"--chunks must be a positive integer, got {args.chunks}")
+        if args.chunks < 0:
+            raise ToolError(
+                f"--chunks must be 0 (chosen by the cost model) or a positive integer, got {args.chunks}"
+            )
         input_file(args.model, ".onnx model")
         output_file(args.output)
         if args.emit_ir and Path(args.emit_ir).exists() and not Path(args.emit_ir).is_dir():
@@ -111,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             program = compile_onnx(
                 args.model, hw=args.hw, budget=args.budget, precision=args.precision,
                 reconfigure="fixed" if args.no_reconfig else args.reconfigure, tile=args.tile,
-                schedule=args.schedule, chunks=args.chunks, input_shapes=parse_shape_option(args.input_shape),
+                schedule=args.schedule, chunks=args.chunks, order=args.order, interleave=args.interleave,
+                input_shapes=parse_shape_option(args.input_shape),
             )  # fmt: skip
         except DiagnosticException as err:
             where = located(err)

@@ -120,6 +120,14 @@ def summary(stats: dict[str, Any]) -> str:
         f"{stats['reconfigurations']} reconfiguration(s)",
         f"  energy {stats['energy_joules'] * 1e6:.3f} uJ, {stats['gflops_per_watt']:.2f} GFLOPS/W",
     ]
+    bound = stats.get("bound")
+    if bound and bound.get("cycles"):
+        terms = ("compute", "recurrence", "elementwise", "dram", "startup")
+        limiting = max(terms, key=lambda k: bound.get(k, 0))
+        lines.append(
+            f"  {bound['cycles_over_bound']:.2f}x the physical bound ({bound['cycles']} cycles, {limiting}-bound; "
+            "docs/simulator.md)"
+        )
     return "\n".join(lines) + "\n"
 
 

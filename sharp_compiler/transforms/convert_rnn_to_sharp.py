@@ -10,9 +10,9 @@ slice) become strided DRAM copies. Any input or
 hidden size works: the dispatcher cuts matrices into tile blocks and the
 padding of partial blocks costs time, never exactness.
 
-Option `chunks` (default 1) forces the row blocks of the block schemes; with the
-default, `intergate`, `unfolded` and `auto` choose them per recurrent node with the
-cost model (`choose_blocks`). With chunks > 1
+Option `chunks` (default 0) forces the row blocks; with the default, `sequential`
+keeps one block and `intergate`, `unfolded` and `auto` choose them per recurrent
+node with the cost model (`choose_blocks`). With chunks > 1
 the hidden units of each layer direction are cut into that many contiguous
 blocks (sizes as equal as possible; more chunks than units give one unit per
 block). The gate rows of W, R and the biases are permuted at compile time to
@@ -750,7 +750,9 @@ class ConvertRnnToSharpPass(ModulePass):
     hw: str = DEFAULT_PRESET
     budget: int = 0
     precision: str = ""
-    chunks: int = 1
+    chunks: int = 0
+    """Row blocks per recurrent layer; 0 (default): 1 for `sequential`, chosen by the cost model for
+    the block schemes (`intergate`, `unfolded`, `auto`)."""
     scheme: str = "sequential"
     """The schedule the code is laid out for: `unfolded` and `auto` accumulate R h in place."""
     order: str = "row"
@@ -758,7 +760,7 @@ class ConvertRnnToSharpPass(ModulePass):
 
     def candidate(self, cfg: HwConfig, blocks: dict[str, int], chunks: int | None = None) -> _Lowering:
         """A lowering with this pass's options, row blocks per node given (else `chunks`)."""
-        return _Lowering(cfg, cfg.precision, chunks or self.chunks, unfold=self.scheme in ("unfolded", "auto"),
+        return _Lowering(cfg, cfg.precision, chunks or self.chunks or 1, unfold=self.scheme in ("unfolded", "auto"),
                          column_major=self.order == "column", blocks_for=blocks,
                          overlap=self.scheme != "sequential")  # fmt: skip
 
@@ -767,9 +769,9 @@ class ConvertRnnToSharpPass(ModulePass):
         funcs = [f for f in op.body.block.ops if isinstance(f, func.FuncOp)]
         if len(funcs) != 1:
             raise LoweringError(f"expected one func.func holding the model, found {len(funcs)}")
-        if self.chunks < 1:
-            raise LoweringError(f"chunks must be a positive integer, got {self.chunks}")
-        choose = self.scheme in ("intergate", "unfolded", "auto", "dataflow") and self.chunks == 1
+        if self.chunks < 0:
+            raise LoweringError(f"chunks must be 0 (chosen) or a positive integer, got {self.chunks}")
+        choose = self.scheme in ("intergate", "unfolded", "auto", "dataflow") and self.chunks == 0
         blocks = choose_blocks(cfg, funcs[0], self.candidate, self.scheme) if choose else {}
         lowering = self.candidate(cfg, blocks)
         lowering.run(funcs[0])
