@@ -92,7 +92,11 @@ def _run(args: argparse.Namespace) -> None:
         outputs: dict[str, Any] = dict(result.outputs)
         writers.append((args.output, lambda f: np.savez(f, **outputs)))
     if args.stats:
-        writers.append((args.stats, lambda f: f.write(json.dumps(result.stats, indent=2).encode() + b"\n")))
+        try:  # strict JSON: config ranges keep every statistic finite; never write Infinity or NaN
+            stats_text = json.dumps(result.stats, indent=2, allow_nan=False).encode() + b"\n"
+        except ValueError as err:
+            raise _Failure(f"{args.stats}: statistics are not finite ({err})") from None
+        writers.append((args.stats, lambda f: f.write(stats_text)))
     if args.trace:
         document = trace_document(result.trace or [], result.trace_dropped)
         writers.append((args.trace, lambda f: f.write(json.dumps(document).encode())))
