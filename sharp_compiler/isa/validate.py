@@ -312,7 +312,7 @@ class _Checker:
         self.int_field(f"{where}: src_base", c.src_base, 0, _U32)
         self.int_field(f"{where}: dst_base", c.dst_base, 0, _U32)
         for name, values, lo, hi in (
-            ("sizes", c.sizes, 0, _U32),
+            ("sizes", c.sizes, 1, _U32),
             ("src_strides", c.src_strides, _I32_MIN, _I32_MAX),
             ("dst_strides", c.dst_strides, _I32_MIN, _I32_MAX),
         ):
@@ -325,8 +325,6 @@ class _Checker:
             self.fail(f"{where}: copies {src.dtype} '{src.name}' into {dst.dtype} '{dst.name}'")
         if dst.kind not in (TensorKind.OUTPUT, TensorKind.SCRATCH):
             self.fail(f"{where}: destination '{dst.name}' is not an output or scratch tensor")
-        if 0 in c.sizes:
-            return
         for label, tensor, base, strides in (("source", src, c.src_base, c.src_strides),
                                              ("destination", dst, c.dst_base, c.dst_strides)):  # fmt: skip
             spans = [s * (n - 1) for s, n in zip(strides, c.sizes, strict=True)]
@@ -334,6 +332,11 @@ class _Checker:
             hi = base + sum(max(0, x) for x in spans)
             if lo < 0 or hi >= tensor_numel(tensor):
                 self.fail(f"{where}: {label} elements [{lo}, {hi}] leave tensor '{tensor.name}'")
+        count = math.prod(c.sizes)  # Python ints: no overflow
+        if count > tensor_numel(dst):
+            self.fail(
+                f"{where}: copies {count} elements into tensor '{dst.name}' of {tensor_numel(dst)} elements"
+            )
 
     def check_param(self, i: int, a: ActParam) -> None:
         where = f"param {i}"
@@ -367,18 +370,27 @@ class _Checker:
         depth: list[int] = []
         loop_end: dict[int, int] = {}
         stack: list[tuple[int, int]] = []  # (pc of LOOP, trip count)
+        busy: list[bool] = []  # per open loop: its body holds a unit instruction
         for pc, ins in enumerate(code):
             self.check_encoding(pc, ins)
             if ins.opcode == Opcode.ENDLOOP:
                 if not stack:
                     self.fail(f"pc {pc}: endloop without a matching loop")
-                loop_end[stack.pop()[0]] = pc
+                start = stack.pop()[0]
+                if not busy.pop():
+                    self.fail(f"pc {start} (loop): the body executes no instruction (an empty loop)")
+                if busy:
+                    busy[-1] = True
+                loop_end[start] = pc
+            elif ins.opcode != Opcode.LOOP and busy:
+                busy[-1] = True
             trip.append(stack[-1][1] if stack else 1)
             depth.append(len(stack))
             if ins.opcode == Opcode.LOOP:
                 if len(stack) == spec.MAX_LOOP_DEPTH:
                     self.fail(f"pc {pc}: loops nest deeper than {spec.MAX_LOOP_DEPTH}")
                 stack.append((pc, ins.imm))
+                busy.append(False)
         if stack:
             self.fail(f"pc {stack[-1][0]}: loop is never closed by an endloop")
         for pc, ins in enumerate(code):

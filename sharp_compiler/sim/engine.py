@@ -69,7 +69,8 @@ def loop_tree(program: Program, info: CodeInfo) -> Tree:
 
 
 def dynamic_count(tree: Tree) -> int:
-    return sum(item.trip * dynamic_count(item.body) if isinstance(item, Loop) else 1 for item in tree)
+    """Instructions executed, loops expanded; every loop iteration also costs one (its branch)."""
+    return sum(item.trip * (1 + dynamic_count(item.body)) if isinstance(item, Loop) else 1 for item in tree)
 
 
 def run(

@@ -10,6 +10,7 @@ fp32. Everything else is fp32.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -25,7 +26,7 @@ F32, F16 = np.float32, np.float16
 Kernel = Callable[[int], None]
 Getter = Callable[[int], np.ndarray]
 
-MAX_COPY_ELEMENTS = 1 << 28
+MAX_COPY_ELEMENTS = 1 << 24
 """Largest DCOPY (elements) the simulator executes."""
 
 
@@ -250,7 +251,7 @@ class _Builder:
 
     def k_dcopy(self, pc: int, ins: Instruction) -> Kernel:
         c = self.p.copies[ins.a]
-        count = int(np.prod(c.sizes, dtype=np.int64)) if 0 not in c.sizes else 0
+        count = math.prod(c.sizes)  # Python ints: no int64 wrap-around
         if count > MAX_COPY_ELEMENTS:
             raise SimError(
                 f"pc {pc} (dcopy): copies {count} elements, above the simulator's {MAX_COPY_ELEMENTS}"
