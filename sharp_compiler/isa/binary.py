@@ -280,7 +280,9 @@ def check_canonical(data: bytes, program: Program, origin: str) -> None:
     if data[: len(head)] != head:
         for kind, start, payload in placed:
             entry = SECTION_STRUCT.pack(kind, 0, start, len(payload))
-            found = [e for e in SECTION_STRUCT.iter_unpack(data[HEADER_STRUCT.size : len(head)]) if e[0] == kind]
+            found = [
+                e for e in SECTION_STRUCT.iter_unpack(data[HEADER_STRUCT.size : len(head)]) if e[0] == kind
+            ]
             if not found or SECTION_STRUCT.pack(*found[0]) != entry:
                 _k, _r, at, size = found[0] if found else (kind, 0, -1, -1)
                 fail(
@@ -295,7 +297,9 @@ def check_canonical(data: bytes, program: Program, origin: str) -> None:
         if any(view[position:start]):
             fail(origin, f"not in canonical form: non-zero padding before section {SectionKind(kind).name}")
         if kind != SectionKind.CONST and view[start : start + len(payload)] != payload:
-            fail(origin, f"not in canonical form: section {SectionKind(kind).name} is not the encoder's bytes")
+            fail(
+                origin, f"not in canonical form: section {SectionKind(kind).name} is not the encoder's bytes"
+            )
         position = start + len(payload)
     if position + CHECKSUM_BYTES != len(data):
         extra = len(data) - CHECKSUM_BYTES - position

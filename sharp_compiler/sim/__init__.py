@@ -18,7 +18,7 @@ from sharp_compiler.isa.binary import decode
 from sharp_compiler.isa.program import Program
 from sharp_compiler.isa.validate import SharpBinaryError, validate
 from sharp_compiler.sim.engine import SimResult, run
-from sharp_compiler.sim.errors import HazardError, SimError, SimInputError
+from sharp_compiler.sim.errors import HazardError, SimError, SimInputError, UninitializedReadError
 from sharp_compiler.sim.trace import trace_document, write_trace
 
 TIMING_MODES = ("fast", "tile")
@@ -30,6 +30,7 @@ __all__ = [
     "SimError",
     "SimInputError",
     "SimResult",
+    "UninitializedReadError",
     "load",
     "simulate",
     "trace_document",
@@ -61,7 +62,8 @@ def simulate(
 
     Raises `SharpBinaryError` for an invalid program, `SimInputError` for
     inputs that do not match the declared ones, `SimError` for a run that
-    cannot complete (deadlock, leftover tokens, bad data) and `HazardError`
+    cannot complete (deadlock, leftover tokens, bad data), `UninitializedReadError`
+    when an instruction reads a buffer word nothing wrote, and `HazardError`
     when `check_hazards` finds accesses that no token orders.
     """
     if timing not in TIMING_MODES:

@@ -20,6 +20,7 @@ from sharp_compiler.sim import trace as trace_module
 from sharp_compiler.sim.errors import SimError
 from sharp_compiler.sim.facts import instruction_facts
 from sharp_compiler.sim.hazards import HazardChecker
+from sharp_compiler.sim.init_check import InitChecker
 from sharp_compiler.sim.kernels import Kernel, build_kernels, check_sequence_lengths
 from sharp_compiler.sim.memory import allocate
 from sharp_compiler.sim.stats import build_stats
@@ -99,6 +100,7 @@ def run(
     clock = Timing(cfg, facts, windows=windows, tile_mode=timing == "tile", trace=recorder, hazards=hazards)
     with np.errstate(all="ignore"):  # inf/nan in the data are results, not warnings
         kernels = build_kernels(program, info, memory)
+        InitChecker(program, facts).wrap(kernels)
         _execute(tree, 0, kernels, clock.step)
     cycles = clock.finish()
     stats = build_stats(program, cfg, facts, clock, cycles, timing)

@@ -17,7 +17,7 @@ import numpy as np
 
 from sharp_compiler.isa.program import DmaDesc, Instruction, Program, View
 from sharp_compiler.isa.spec import Flag, Opcode
-from sharp_compiler.isa.validate import CodeInfo, f32_from_bits
+from sharp_compiler.isa.validate import CodeInfo, f32_from_bits, strided_index
 from sharp_compiler.sim.activations import activation, softmax
 from sharp_compiler.sim.errors import SimError, SimInputError
 from sharp_compiler.sim.memory import Memory
@@ -257,8 +257,8 @@ class _Builder:
                 f"pc {pc} (dcopy): copies {count} elements, above the simulator's {MAX_COPY_ELEMENTS}"
             )
         src_flat, dst_flat = self.mem.dram[c.src], self.mem.dram[c.dst]
-        src_index = _strided_index(c.src_base, c.sizes, c.src_strides)
-        dst_index = _strided_index(c.dst_base, c.sizes, c.dst_strides)
+        src_index = strided_index(c.src_base, c.sizes, c.src_strides)
+        dst_index = strided_index(c.dst_base, c.sizes, c.dst_strides)
 
         def dcopy(i: int) -> None:
             dst_flat[dst_index] = src_flat[src_index]
@@ -365,11 +365,3 @@ class _Builder:
             dst(i)[...] = value
 
         return vfill
-
-
-def _strided_index(base: int, sizes: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
-    """Flat element indices base + sum(k_j * strides[j]) over k < sizes, in row-major k order."""
-    index = np.array(base, dtype=np.int64)
-    for size, stride in zip(sizes, strides, strict=True):
-        index = np.add.outer(index, np.arange(size, dtype=np.int64) * stride)
-    return index.reshape(-1)
