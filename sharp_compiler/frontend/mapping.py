@@ -8,6 +8,7 @@ one `FrontendError` lists every unsupported node.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,7 @@ from sharp_compiler.dialects.weights import WeightsAttr
 from sharp_compiler.frontend.errors import FrontendError
 from sharp_compiler.frontend.folding import FoldedGraph
 from sharp_compiler.frontend.loading import static_shape
+from sharp_compiler.hw.numerics import NumericsWarning, count_nonfinite
 
 if TYPE_CHECKING:
     import onnx
@@ -140,6 +142,7 @@ class Mapper:
         self.rejected_values: set[str] = set()
         self.problems: list[str] = []
         self.fused: set[int] = set()
+        self.nonfinite: dict[str, int] = {}  # float constants holding NaN/Inf: name -> count
         self.consumers: dict[str, list[int]] = {}
         for index in graph.kept:
             for name in graph.nodes[index].input:
@@ -190,6 +193,15 @@ class Mapper:
         main.attributes["rnn.output_names"] = ArrayAttr([StringAttr(name) for name in self.graph.outputs])
         module = ModuleOp([main])
         module.verify()
+        if self.nonfinite:
+            names = ", ".join(f"'{n}'" for n in self.nonfinite)
+            warnings.warn(
+                NumericsWarning(
+                    f"{self.origin}: {sum(self.nonfinite.values())} NaN/Inf weight value(s) in {names}; "
+                    f"they are kept and propagate to the outputs (IEEE, docs/precision.md)"
+                ),
+                stacklevel=2,
+            )
         return module
 
     def _erase_dead_glue(self) -> None:
@@ -278,6 +290,8 @@ class Mapper:
             raise _Reject(f"{role} '{name}' has unsupported element type {array.dtype}")
         if array.dtype.kind == "i" and array.dtype != np.int32:
             array = array.astype(np.int64)
+        if count_nonfinite(array):
+            self.nonfinite[name] = count_nonfinite(array)
         op = ConstantOp(WeightsAttr.from_array(name, array))
         op.result.name_hint = _hint(name)
         self.block.add_op(op)

@@ -7,12 +7,14 @@ per iteration in Python (time steps are never unrolled in the binary).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy as np
 
+from sharp_compiler.hw.numerics import NumericsWarning, count_nonfinite
 from sharp_compiler.isa.program import Program, TensorKind
 from sharp_compiler.isa.spec import Opcode
 from sharp_compiler.isa.validate import CodeInfo
@@ -99,7 +101,7 @@ def run(
     windows = scoreboard_windows(program, facts)
     clock = Timing(cfg, facts, windows=windows, tile_mode=timing == "tile", trace=recorder, hazards=hazards)
     with np.errstate(all="ignore"):  # inf/nan in the data are results, not warnings
-        kernels = build_kernels(program, info, memory)
+        kernels, saturated = build_kernels(program, info, memory)
         InitChecker(program, facts).wrap(kernels)
         _execute(tree, 0, kernels, clock.step)
     cycles = clock.finish()
@@ -109,8 +111,23 @@ def run(
         for n, t in enumerate(program.tensors)
         if t.kind == TensorKind.OUTPUT
     }
+    stats["fp16"] = fp16_stats(program, saturated[0], outputs)
     events = recorder.events(f"SHARP {cfg.name}") if recorder is not None else None
     return SimResult(outputs, stats, events, recorder.dropped if recorder is not None else 0)
+
+
+def fp16_stats(program: Program, saturated: int, outputs: Mapping[str, np.ndarray]) -> dict[str, int]:
+    """`stats["fp16"]`: operand values saturated, NaN/Inf output values; one warning line if any."""
+    nonfinite = sum(count_nonfinite(v) for v in outputs.values())
+    if saturated or nonfinite:
+        warnings.warn(
+            NumericsWarning(
+                f"{program.precision}: {saturated} array operand value(s) saturated to +-65504, "
+                f"{nonfinite} output value(s) are NaN or Inf (docs/precision.md)"
+            ),
+            stacklevel=3,
+        )
+    return {"saturated": saturated, "nonfinite": nonfinite}
 
 
 def _execute(tree: Tree, i: int, kernels: list[Kernel | None], step: Callable[[int, int], None]) -> None:

@@ -4,8 +4,8 @@
 enclosing loop, 0 outside loops) with its views, DRAM windows and constants
 resolved once, so that running a loop body costs one Python call per
 instruction. Precision "fp16": MVM operands entering the array (the source
-vectors, and the weights at LOADW) are rounded to fp16; products and sums are
-fp32. Everything else is fp32.
+vectors, and the weights at LOADW) are rounded to fp16, saturating at +-65504
+(`hw.numerics.to_fp16`, counted); products and sums are fp32. Everything else is fp32.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from sharp_compiler.hw.numerics import to_fp16
 from sharp_compiler.isa.program import DmaDesc, Instruction, Program, View
 from sharp_compiler.isa.spec import Flag, Opcode
 from sharp_compiler.isa.validate import CodeInfo, f32_from_bits, strided_index
@@ -30,10 +31,11 @@ MAX_COPY_ELEMENTS = 1 << 24
 """Largest DCOPY (elements) the simulator executes."""
 
 
-def build_kernels(program: Program, info: CodeInfo, memory: Memory) -> list[Kernel | None]:
-    """Per pc: the closure that executes the instruction, or None (control, tile config, nop)."""
+def build_kernels(program: Program, info: CodeInfo, memory: Memory) -> tuple[list[Kernel | None], list[int]]:
+    """Per pc: the closure that executes the instruction, or None (control, tile config, nop);
+    and the one-element counter of fp16 operand values the run saturates (`hw.numerics`)."""
     builder = _Builder(program, info, memory)
-    return [builder.kernel(pc, ins) for pc, ins in enumerate(program.instructions)]
+    return [builder.kernel(pc, ins) for pc, ins in enumerate(program.instructions)], builder.saturated
 
 
 def check_sequence_lengths(program: Program, info: CodeInfo, memory: Memory) -> None:
@@ -77,6 +79,7 @@ class _Builder:
         self.info = info
         self.mem = memory
         self.fp16 = program.precision == "fp16"
+        self.saturated = [0]  # fp16 operand values saturated to +-65504 (hw.numerics)
         self.converted: dict[int, np.ndarray] = {}
         self.bindings: dict[int, tuple[tuple[int, int, int, int], np.ndarray]] = {}
 
@@ -195,7 +198,9 @@ class _Builder:
             if flat.dtype == F32 and not self.fp16:
                 cached = flat  # already exact: a zero-copy view of the constant section
             elif self.fp16 and flat.dtype != F16:
-                cached = flat.astype(F16).astype(F32)
+                half, saturated = to_fp16(flat)
+                self.saturated[0] += saturated
+                cached = half.astype(F32)
             else:
                 cached = flat.astype(F32)
             self.converted[tensor] = cached
@@ -276,12 +281,14 @@ class _Builder:
     # --- array --------------------------------------------------------------------------
     def k_mvm(self, pc: int, ins: Instruction) -> Kernel:
         dst, src, weights = self.view(ins.a), self.view(ins.b), self.weight_getter(ins.c)
-        accumulate, fp16 = bool(ins.flags & Flag.ACCUMULATE), self.fp16
+        accumulate, fp16, saturated = bool(ins.flags & Flag.ACCUMULATE), self.fp16, self.saturated
 
         def mvm(i: int) -> None:
             x = src(i)
             if fp16:
-                x = x.astype(F16).astype(F32)
+                half, count = to_fp16(x)
+                saturated[0] += count
+                x = half.astype(F32)
             product = x @ weights(i).T
             if accumulate:
                 out = dst(i)

@@ -11,9 +11,12 @@ import argparse
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
+
+from sharp_compiler.hw.numerics import NumericsWarning
 
 
 class ToolError(Exception):
@@ -61,14 +64,22 @@ def parse_shape_option(values: Sequence[str] | None) -> dict[str, tuple[int, ...
 
 
 def _one_line(err: BaseException) -> str:
-    text = str(err).strip() or type(err).__name__
-    return text.splitlines()[0]
+    """The whole message on one line (a multi-line message, e.g. a graph cycle's, is joined)."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text
 
 
 def run_tool(name: str, body: Callable[[], int]) -> int:
-    """Run a tool body, turning every failure into one line on stderr."""
+    """Run a tool body, turning every failure into one line on stderr, each numerics warning too."""
+
+    def show(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> None:
+        sys.stderr.write(f"{name}: warning: {' '.join(str(message).split())}\n")
+
     try:
-        return body()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", NumericsWarning)
+            warnings.showwarning = show
+            return body()
     except KeyboardInterrupt:
         sys.stderr.write(f"{name}: interrupted\n")
         return 130

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -74,6 +75,7 @@ def _report(message: str, code: int = 1) -> int:
 
 
 def _run(args: argparse.Namespace) -> None:
+    from sharp_compiler.hw.numerics import NumericsWarning
     from sharp_compiler.sim import SharpBinaryError, SimError, load, simulate, trace_document
 
     try:
@@ -82,9 +84,11 @@ def _run(args: argparse.Namespace) -> None:
         raise _Failure(str(err)) from None
     inputs = _read_inputs(args.inputs)
     try:
-        result = simulate(
-            program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NumericsWarning)
+            result = simulate(
+                program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing
+            )
     except SimError as err:
         raise _Failure(str(err)) from None
     writers: list[tuple[str, Callable[[IO[bytes]], object]]] = []
@@ -101,6 +105,9 @@ def _run(args: argparse.Namespace) -> None:
         document = trace_document(result.trace or [], result.trace_dropped)
         writers.append((args.trace, lambda f: f.write(json.dumps(document).encode())))
     _write_all(writers)
+    for warning in caught:
+        if issubclass(warning.category, NumericsWarning):
+            sys.stderr.write(f"{PROG}: warning: {' '.join(str(warning.message).split())}\n")
     if not args.quiet:
         sys.stderr.write(summary(result.stats))
 

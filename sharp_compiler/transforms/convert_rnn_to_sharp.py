@@ -65,6 +65,7 @@ from sharp_compiler.dialects.sharp_attrs import (
     WindowAttr,
 )
 from sharp_compiler.hw.config import DEFAULT_PRESET, HwConfig, load_config
+from sharp_compiler.hw.numerics import weight_array
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.dense_layers import DENSE_LOWERINGS
 from sharp_compiler.transforms.glue_copies import GLUE_OPS, copy_op, flat_copy, lower_glue
@@ -268,9 +269,8 @@ class _Lowering:
         for d, reverse in enumerate(node.directions):
             name = self.unique(f"{base}_{'bwd' if reverse else 'fwd'}")
             wbytes = self.cfg.weight_bytes_per_element(self.precision)
-            wtype = np.float16 if self.precision == "fp16" else np.float32
-            w_sym = self.const_tensor(f"{name}_W", w_all[d][perm].astype(wtype))
-            r_sym = self.const_tensor(f"{name}_R", r_all[d][perm].astype(wtype))
+            w_sym = self.const_tensor(f"{name}_W", weight_array(w_all[d][perm], self.precision, f"{name}_W"))
+            r_sym = self.const_tensor(f"{name}_R", weight_array(r_all[d][perm], self.precision, f"{name}_R"))
             prologue: list[Operation] = []
             resident = gh * (input_size + hidden) * wbytes <= self.cfg.weight_buffer_bytes
             dispatch = self.weight_dispatch(name, resident, {"W": (w_sym, input_size), "R": (r_sym, hidden)},

@@ -22,6 +22,7 @@ from xdsl.ir import Block, Operation, Region
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, DramWindowAttr, WindowAttr
+from sharp_compiler.hw.numerics import weight_array
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.rnn_access import LoweringError
 
@@ -64,8 +65,9 @@ def linear(lw: _Lowering, op: Operation) -> None:
     weight = rnn.constant_array(w_val, f"{node}: weight")
     n = weight.shape[1]
     name = lw.unique(rnn.symbol(node))
-    wtype = np.float16 if lw.precision == "fp16" else np.float32
-    w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
+    w_sym = lw.const_tensor(
+        f"{name}_Wt", weight_array(np.ascontiguousarray(weight.T), lw.precision, f"{name}_Wt")
+    )
     prologue: list[Operation] = []
     resident = n * k * lw.cfg.weight_bytes_per_element(lw.precision) <= lw.cfg.weight_buffer_bytes
     dispatch = lw.weight_dispatch(name, resident, {"W": (w_sym, k)}, n, prologue)
