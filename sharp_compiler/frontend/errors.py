@@ -7,7 +7,14 @@ class FrontendError(ValueError):
     """A model the frontend cannot take; the message is one line starting with the model's name."""
 
 
+MAX_MESSAGE = 400
+"""Characters of a foreign error's message kept (its lines joined)."""
+
+
 def one_line(error: BaseException) -> str:
-    """The first non-blank line of an error's message (or its type's name)."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    """An error's whole message on one line (its lines joined, at most `MAX_MESSAGE` characters),
+    or its type's name: e.g. onnx.checker's cycle report names the node on its second line."""
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    if len(text) > MAX_MESSAGE:
+        text = text[: MAX_MESSAGE - 3].rstrip() + "..."
+    return text or type(error).__name__

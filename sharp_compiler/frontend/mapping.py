@@ -220,12 +220,24 @@ class Mapper:
             self.rejected_values.update(node.output)
             return
         try:
+            self._reject_empty(node)
             handler(node, index)
         except _Skip:
             self.rejected_values.update(node.output)
         except _Reject as e:
             self.problems.append(label + (f" ({e})" if str(e) else ""))
             self.rejected_values.update(node.output)
+
+    def _reject_empty(self, node: onnx.NodeProto) -> None:
+        """A zero-sized tensor (T = 0, batch 0, input size 0, hidden_size 0) is refused up front."""
+        for name in node.input:
+            tensor = self.graph.types.get(name) if name else None
+            shape = static_shape(tensor) if tensor is not None else None
+            if shape is not None and 0 in shape:
+                raise _Reject(f"input '{name}' has shape {list(shape)}: zero-sized tensors are not supported")
+        hidden = _attributes(node).get("hidden_size")
+        if node.op_type in _RECURRENT and hidden is not None and int(hidden) < 1:
+            raise _Reject(f"hidden_size is {hidden}; it must be at least 1")
 
     def _output(self, name: str) -> SSAValue | None:
         if name in self.rejected_values:
