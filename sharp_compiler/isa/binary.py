@@ -191,7 +191,7 @@ def encode(program: Program, *, validate: bool = True) -> bytes:
         cfg = try_config(program.config_json)
     config_text = cfg.canonical_json() if cfg is not None else program.config_json
     fingerprint = cfg.fingerprint() if cfg is not None else _digest16(config_text)
-    sections = _sections(program, config_text, origin)
+    sections = program_sections(program, config_text, origin)
     return pack_sections(sections, flags=_flags(program), fingerprint=fingerprint)
 
 
@@ -199,7 +199,7 @@ def _flags(program: Program) -> int:
     return FLAG_FP32 if program.precision == "fp32" else 0
 
 
-def _sections(program: Program, config_text: str, origin: str) -> dict[SectionKind, bytes]:
+def program_sections(program: Program, config_text: str, origin: str) -> dict[SectionKind, bytes]:
     """Every section's canonical bytes, in file order."""
     try:
         return {
@@ -274,7 +274,7 @@ def check_canonical(data: bytes, program: Program, origin: str) -> None:
     re-hashing or copying the constant data.
     """
     cfg_text = program.config_json
-    sections = _sections(program, cfg_text, origin)
+    sections = program_sections(program, cfg_text, origin)
     fingerprint = data[HEADER_STRUCT.size - 20 : HEADER_STRUCT.size - 4]
     head, placed = _layout(list(sections.items()), _flags(program), fingerprint, VERSION)
     if data[: len(head)] != head:
