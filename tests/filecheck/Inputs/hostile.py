@@ -18,10 +18,10 @@ code = program.instructions
 if kind == "trip":  # the first loop runs fewer steps
     pc = next(pc for pc, ins in enumerate(code) if ins.opcode == Opcode.LOOP)
     code[pc] = Instruction(Opcode.LOOP, imm=max(1, code[pc].imm // 2))
-elif kind == "store-move":  # the last store becomes a move
+elif kind == "store-move":  # the last store becomes a move of its source view onto itself (valid)
     pc = max(pc for pc, ins in enumerate(code) if ins.opcode == Opcode.STORE)
     ins = code[pc]
-    code[pc] = Instruction(Opcode.MOVE, ins.pop, ins.push, ins.flags, 0, 0, ins.c, ins.d, ins.imm)
+    code[pc] = Instruction(Opcode.MOVE, ins.pop, ins.push, ins.flags, ins.b, ins.b, ins.c, ins.d, ins.imm)
 elif kind == "empty-loop":
     code[0:0] = [Instruction(Opcode.LOOP, imm=2**32 - 1), Instruction(Opcode.ENDLOOP)]
 elif kind == "latency":
