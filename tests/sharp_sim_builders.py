@@ -265,7 +265,11 @@ def hostile_binary(program: Program, config: dict | None = None) -> bytes:
     validator, not its checksum test, sees the corruption); `config` replaces the embedded one."""
     import json
 
-    text = json.dumps(config, sort_keys=True, separators=(",", ":")) if config is not None else program.config_json
+    text = (
+        json.dumps(config, sort_keys=True, separators=(",", ":"))
+        if config is not None
+        else program.config_json
+    )
     sections = binary.program_sections(program, text, "<test>")
     fingerprint = hashlib.blake2b(text.encode(), digest_size=16).digest()
     flags = binary.FLAG_FP32 if program.precision == "fp32" else 0

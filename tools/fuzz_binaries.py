@@ -149,7 +149,9 @@ def mutate_config(config: dict[str, Any], rng: random.Random) -> str:
     key = rng.choice(sorted(config))
     value = config[key]
     if key in ("tile_shapes", "default_tile"):
-        config[key] = rng.choice(([[0, 8]], [[1, 1]], [65536, 1], [[8, 8]], [], [[2**20, 2**20]], [[8, 8], [8, 8]]))
+        config[key] = rng.choice(
+            ([[0, 8]], [[1, 1]], [65536, 1], [[8, 8]], [], [[2**20, 2**20]], [[8, 8], [8, 8]])
+        )
     else:
         config[key] = _mutate_value(rng, value)
     return f"config.{key}"
@@ -203,7 +205,12 @@ def make_case(seed_bytes: bytes, rng: random.Random) -> tuple[bytes, str]:
                 notes.append(mutate_config(config, rng))
         try:
             data, raw = build(program, config, rng, raw_edit=rng.random() < 0.15)
-        except (binary.SharpBinaryError, ValueError, OverflowError, TypeError):  # a value its field cannot hold
+        except (
+            binary.SharpBinaryError,
+            ValueError,
+            OverflowError,
+            TypeError,
+        ):  # a value its field cannot hold
             continue
         return data, " ".join(notes) + raw
     program = binary.decode(seed_bytes)
@@ -407,7 +414,9 @@ def campaign(args: argparse.Namespace) -> int:
 def _message_class(message: str) -> str:
     """A rejection's class: its words with the numbers and names removed (for the histogram)."""
     text = message.split(": ", 1)[1] if message.startswith(f"{ORIGIN}: ") else message
-    words = [w for w in text.replace(",", " ").split()[:6] if not any(c.isdigit() for c in w) and "'" not in w]
+    words = [
+        w for w in text.replace(",", " ").split()[:6] if not any(c.isdigit() for c in w) and "'" not in w
+    ]
     return " ".join(words)
 
 
@@ -432,7 +441,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=5000)
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per case before it counts as a hang")
+    parser.add_argument(
+        "--timeout", type=float, default=60.0, help="seconds per case before it counts as a hang"
+    )
     parser.add_argument("--memory-mib", type=int, default=3072, help="address-space limit of a worker")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--save", metavar="DIR", help="write each finding's binary here")

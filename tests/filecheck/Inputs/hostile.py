@@ -1,6 +1,6 @@
 """Write a hostile variant of a compiled binary (checksum and fingerprint recomputed) for the lit tests.
 
-    python hostile.py KIND IN.sbin OUT.sbin     KIND: trip | store-move | trailing | empty-loop | latency
+python hostile.py KIND IN.sbin OUT.sbin     KIND: trip | store-move | trailing | empty-loop | latency
 """
 
 import hashlib
