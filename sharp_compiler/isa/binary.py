@@ -267,7 +267,7 @@ def _layout(
     return head, placed
 
 
-def check_canonical(data: bytes, program: Program, origin: str) -> None:
+def check_canonical(data: bytes | memoryview, program: Program, origin: str) -> None:
     """Decoding then encoding must give `data` back byte for byte (docs/isa.md fixes the form).
 
     Compares the canonical header, table, padding and sections in place, without
@@ -275,13 +275,15 @@ def check_canonical(data: bytes, program: Program, origin: str) -> None:
     """
     cfg_text = program.config_json
     sections = program_sections(program, cfg_text, origin)
-    fingerprint = data[HEADER_STRUCT.size - 20 : HEADER_STRUCT.size - 4]
+    fingerprint = bytes(data[HEADER_STRUCT.size - 20 : HEADER_STRUCT.size - 4])
     head, placed = _layout(list(sections.items()), _flags(program), fingerprint, VERSION)
-    if data[: len(head)] != head:
+    if bytes(data[: len(head)]) != head:
         for kind, start, payload in placed:
             entry = SECTION_STRUCT.pack(kind, 0, start, len(payload))
             found = [
-                e for e in SECTION_STRUCT.iter_unpack(data[HEADER_STRUCT.size : len(head)]) if e[0] == kind
+                e
+                for e in SECTION_STRUCT.iter_unpack(bytes(data[HEADER_STRUCT.size : len(head)]))
+                if e[0] == kind
             ]
             if not found or SECTION_STRUCT.pack(*found[0]) != entry:
                 _k, _r, at, size = found[0] if found else (kind, 0, -1, -1)
@@ -391,15 +393,19 @@ def _debug_records(debug: list[DebugEntry]) -> list[dict[str, Any]]:
 
 
 def decode(data: bytes | bytearray | memoryview, origin: str = "<binary>") -> Program:
-    """Parse and validate a binary; raises `SharpBinaryError` with a one-line message."""
-    data = bytes(data)
+    """Parse and validate a binary; raises `SharpBinaryError` with a one-line message.
+
+    Zero-copy: `data` may be a memory-mapped file; the program's `constants` are then a
+    read-only view of its CONST section (hashed once, never copied).
+    """
+    data = memoryview(data).cast("B")
     minimum = HEADER_STRUCT.size + CHECKSUM_BYTES
     if len(data) < minimum:
         fail(origin, f"truncated: {len(data)} bytes, a SHARP binary has at least {minimum}")
     magic, major, minor, flags, fingerprint, count = HEADER_STRUCT.unpack_from(data, 0)
     if magic != MAGIC:
         fail(origin, f"not a SHARP binary (magic {magic!r}, expected {MAGIC!r})")
-    body = data[:-CHECKSUM_BYTES]
+    body = data[:-CHECKSUM_BYTES]  # a view: no copy
     if hashlib.blake2b(body, digest_size=CHECKSUM_BYTES).digest() != data[-CHECKSUM_BYTES:]:
         if major != VERSION[0]:
             fail(origin, f"unsupported format version {major}.{minor} (this reader reads {VERSION[0]}.x)")
@@ -437,7 +443,8 @@ def decode(data: bytes | bytearray | memoryview, origin: str = "<binary>") -> Pr
     return program
 
 
-def _read_section_table(body: bytes, count: int, origin: str) -> dict[SectionKind, bytes]:
+def _read_section_table(body: memoryview, count: int, origin: str) -> dict[SectionKind, Any]:
+    """Each section's bytes (CONST stays a view of `body`)."""
     table_end = HEADER_STRUCT.size + SECTION_STRUCT.size * count
     if table_end > len(body):
         fail(origin, f"section table of {count} entries does not fit in the file")
@@ -465,7 +472,10 @@ def _read_section_table(body: bytes, count: int, origin: str) -> dict[SectionKin
     for (_s0, end0, k0), (start1, _e1, k1) in zip(spans, spans[1:], strict=False):
         if start1 < end0:
             fail(origin, f"sections {k0.name} and {k1.name} overlap")
-    return {kind: body[start:end] for start, end, kind in spans}
+    return {
+        kind: body[start:end] if kind == SectionKind.CONST else bytes(body[start:end])
+        for start, end, kind in spans
+    }
 
 
 def _decode_code(raw: bytes, origin: str) -> list[Instruction]:

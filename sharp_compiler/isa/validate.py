@@ -186,7 +186,7 @@ class _Checker:
         p = self.p
         if p.precision not in PRECISIONS:
             self.fail(f"precision {p.precision!r} is not one of {', '.join(PRECISIONS)}")
-        if not isinstance(p.constants, (bytes, bytearray)):
+        if not isinstance(p.constants, (bytes, bytearray, memoryview)):
             self.fail("constants must be bytes")
         for i, region in enumerate(p.regions):
             self.check_region(i, region)

@@ -1,7 +1,7 @@
 """`sharp-run`: run a SHARP binary on inputs; write outputs, statistics and a timeline.
 
     sharp-run OUT.sbin --inputs IN.npz -o OUT.npz [--stats STATS.json] [--trace TRACE.json]
-              [--timing fast|tile] [--no-check] [-q]
+              [--timing fast|tile] [--no-check] [--max-instructions N] [-q]
 
 npz keys are the model's ONNX input and output names. Every failure prints one
 line, ``sharp-run: error: ...``, exits non-zero and leaves no output file
@@ -50,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
         "--timing", choices=("fast", "tile"), default="fast", help="timing model (default: fast)"
     )
     parser.add_argument("--no-check", action="store_true", help="skip the hazard checker")
+    parser.add_argument(
+        "--max-instructions",
+        type=int,
+        metavar="N",
+        default=None,
+        help="refuse programs that execute more than N instructions, loops expanded (default 10000000)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     return parser
 
@@ -76,19 +83,30 @@ def _report(message: str, code: int = 1) -> int:
 
 def _run(args: argparse.Namespace) -> None:
     from sharp_compiler.hw.numerics import NumericsWarning
-    from sharp_compiler.sim import SharpBinaryError, SimError, load, simulate, trace_document
+    from sharp_compiler.sim import (
+        DEFAULT_MAX_INSTRUCTIONS,
+        SharpBinaryError,
+        SimError,
+        load,
+        simulate,
+        trace_document,
+    )
 
     try:
         program = load(args.binary)
     except SharpBinaryError as err:
         raise _Failure(str(err)) from None
     inputs = _read_inputs(args.inputs)
+    limit = DEFAULT_MAX_INSTRUCTIONS if args.max_instructions is None else args.max_instructions
+    if limit < 1:
+        raise _Failure(f"--max-instructions must be a positive integer, got {limit}")
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", NumericsWarning)
             result = simulate(
-                program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing
-            )
+                program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing,
+                max_instructions=limit, progress=None if args.quiet else _progress,
+            )  # fmt: skip
     except SimError as err:
         raise _Failure(str(err)) from None
     writers: list[tuple[str, Callable[[IO[bytes]], object]]] = []
@@ -110,6 +128,14 @@ def _run(args: argparse.Namespace) -> None:
             sys.stderr.write(f"{PROG}: warning: {' '.join(str(warning.message).split())}\n")
     if not args.quiet:
         sys.stderr.write(summary(result.stats))
+
+
+def _progress(done: int, total: int) -> None:
+    """One line on stderr every few seconds of a long run."""
+    sys.stderr.write(
+        f"{PROG}: progress: {done} of {total} instructions ({100 * done / max(total, 1):.0f}%)\n"
+    )
+    sys.stderr.flush()
 
 
 def _read_inputs(path: str | None) -> dict[str, np.ndarray]:
