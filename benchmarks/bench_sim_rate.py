@@ -61,12 +61,16 @@ def main() -> None:
         f"6-instruction loop x{args.steps}": (six_instruction_loop(args.steps), {}),
         f"LSTM 4x4 T={case.seq}": (lstm_program(case), {"X": case.x()}),
     }
-    print(f"{'program':>28s} {'checker':>8s} {'fast-fwd':>8s} {'instructions':>12s} {'seconds':>8s} {'rate':>12s}")
+    print(
+        f"{'program':>28s} {'checker':>8s} {'fast-fwd':>8s} {'instructions':>12s} {'seconds':>8s} {'rate':>12s}"
+    )
     for name, (program, inputs) in programs.items():
         for check in (True, False):
             for ff in (True, False):
                 n, seconds = timed(program, inputs, check_hazards=check, fast_forward=ff)
-                print(f"{name:>28s} {str(check):>8s} {str(ff):>8s} {n:12d} {seconds:8.2f} {n / seconds / 1e6:8.3f} M/s")
+                print(
+                    f"{name:>28s} {str(check):>8s} {str(ff):>8s} {n:12d} {seconds:8.2f} {n / seconds / 1e6:8.3f} M/s"
+                )
 
 
 if __name__ == "__main__":

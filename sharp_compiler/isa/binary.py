@@ -199,7 +199,7 @@ def _flags(program: Program) -> int:
     return FLAG_FP32 if program.precision == "fp32" else 0
 
 
-def program_sections(program: Program, config_text: str, origin: str) -> dict[SectionKind, bytes]:
+def program_sections(program: Program, config_text: str, origin: str) -> dict[SectionKind, Any]:
     """Every section's canonical bytes, in file order."""
     try:
         return {
@@ -213,8 +213,8 @@ def program_sections(program: Program, config_text: str, origin: str) -> dict[Se
             SectionKind.REGIONS: _canonical(_region_records(program.regions)),
             SectionKind.LAYERS: _canonical(_layer_records(program.layers)),
             SectionKind.DEBUG: _canonical(_debug_records(program.debug)),
-            SectionKind.CONST: program.constants
-            if isinstance(program.constants, bytes)
+            SectionKind.CONST: program.constants  # a memoryview is not copied
+            if isinstance(program.constants, (bytes, memoryview))
             else bytes(program.constants),
         }
     except (struct.error, TypeError, ValueError, KeyError, AttributeError) as err:

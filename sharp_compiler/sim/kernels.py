@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from sharp_compiler.hw.numerics import to_fp16
-from sharp_compiler.isa.program import DmaDesc, Instruction, Program, View
+from sharp_compiler.isa.program import DmaDesc, Instruction, Program, TensorKind, View
 from sharp_compiler.isa.spec import Flag, Opcode
 from sharp_compiler.isa.validate import CodeInfo, f32_from_bits, strided_index
 from sharp_compiler.sim.activations import activation, softmax
@@ -29,6 +29,47 @@ Getter = Callable[[int], np.ndarray]
 
 MAX_COPY_ELEMENTS = 1 << 24
 """Largest DCOPY (elements) the simulator executes."""
+MAX_BATCH_BYTES = 256 << 20
+"""Largest source + product of an `InputBatch`."""
+
+
+class InputBatch:
+    """The products of one MVM for every iteration of its loop, computed at once (see `input_batch`).
+
+    Each use checks that the source rows are the ones loaded and that the weights are the same
+    read-only constant memory as when the batch was computed (a `loadw` binds constants
+    zero-copy, and constants are never written); anything else falls back to the plain product, so
+    the batch changes the speed and the order of the fp32 sums, nothing else.
+    """
+
+    def __init__(self, flat: np.ndarray, d: DmaDesc, trip: int, fp16: bool, saturated: list[int]) -> None:
+        grid = np.arange(d.nrows, dtype=np.int64)[:, None] * d.row_stride + np.arange(d.ncols, dtype=np.int64)
+        steps = np.arange(trip, dtype=np.int64)[:, None, None] * d.step_stride
+        self.raw = flat[d.base + steps + grid].astype(F32)  # [trip, nrows, ncols]
+        self.x = self.raw
+        self.counts = np.zeros(trip, np.int64)
+        if fp16:
+            half, total = to_fp16(self.raw)
+            if total:
+                over = np.isinf(half) & np.isfinite(self.raw)
+                self.counts = over.reshape(trip, -1).sum(axis=1)
+            self.x = half.astype(F32)
+        self.saturated = saturated
+        self.products: np.ndarray | None = None
+        self.weights_key: tuple[int, tuple[int, ...], tuple[int, ...]] | None = None
+
+    def product(self, i: int, x: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+        if weights.flags.writeable:  # not a bound constant block (a buffer region can change)
+            return None
+        key = (weights.__array_interface__["data"][0], weights.shape, weights.strides)
+        if self.products is None:
+            trip, n, k = self.x.shape
+            self.products = (self.x.reshape(trip * n, k) @ weights.T).reshape(trip, n, -1)
+            self.weights_key = key
+        if key != self.weights_key or not np.array_equal(x, self.raw[i], equal_nan=True):
+            return None
+        self.saturated[0] += int(self.counts[i])
+        return self.products[i]
 
 
 def build_kernels(program: Program, info: CodeInfo, memory: Memory) -> tuple[list[Kernel | None], list[int]]:
@@ -282,9 +323,19 @@ class _Builder:
     def k_mvm(self, pc: int, ins: Instruction) -> Kernel:
         dst, src, weights = self.view(ins.a), self.view(ins.b), self.weight_getter(ins.c)
         accumulate, fp16, saturated = bool(ins.flags & Flag.ACCUMULATE), self.fp16, self.saturated
+        batch = self.input_batch(pc, ins)
 
         def mvm(i: int) -> None:
             x = src(i)
+            if batch is not None:
+                product = batch.product(i, x, weights(i))
+                if product is not None:
+                    if accumulate:
+                        out = dst(i)
+                        out += product
+                    else:
+                        dst(i)[...] = product
+                    return
             if fp16:
                 half, count = to_fp16(x)
                 saturated[0] += count
@@ -297,6 +348,38 @@ class _Builder:
                 dst(i)[...] = product
 
         return mvm
+
+    def input_batch(self, pc: int, ins: Instruction) -> InputBatch | None:
+        """An `InputBatch` when the MVM's source is loaded, in the same loop body, from an input or constant.
+
+        The source rows of every iteration are then known before the loop runs (inputs and
+        constants are never written), so the products of all iterations can be one matrix
+        product instead of `trip` matrix-vector products, which read the weights `trip` times.
+        """
+        trip = self.info.trip[pc]
+        if trip < 2:
+            return None
+        loops = [start for start, end in self.info.loop_end.items() if start < pc < end]
+        if not loops:
+            return None
+        start = max(loops)
+        for other in range(start + 1, self.info.loop_end[start]):
+            load = self.p.instructions[other]
+            if (
+                load.opcode != Opcode.LOAD
+                or load.a != ins.b
+                or load.flags
+                or self.info.depth[other] != self.info.depth[pc]
+            ):
+                continue
+            d = self.p.dmas[load.b]
+            if d.lens >= 0 or self.p.tensors[d.tensor].kind not in (TensorKind.INPUT, TensorKind.CONST):
+                continue
+            m = self.p.views[ins.a].ncols
+            if trip * d.nrows * (m + d.ncols) * 4 > MAX_BATCH_BYTES:
+                return None
+            return InputBatch(self.mem.dram[d.tensor], d, trip, self.fp16, self.saturated)
+        return None
 
     # --- activation unit ---------------------------------------------------------------
     def k_act(self, pc: int, ins: Instruction) -> Kernel:
