@@ -103,7 +103,9 @@ def test_nested_big_loops_hit_the_instruction_cap_before_running() -> None:
     pb.nop("dma")
     for _ in range(3):
         pb.endloop()
-    with pytest.raises(sim.SimError, match="the program executes .* instructions, above"):
+    with pytest.raises(
+        sim.SimError, match=r"the program executes \d+ instructions \(loops expanded\), above the limit"
+    ):
         sim.simulate(pb.build(), {})
 
 
@@ -307,3 +309,63 @@ def test_duplicate_node_names_give_distinct_layers_and_keep_the_onnx_name() -> N
     stats = sim.simulate(program, feeds).stats
     assert len({layer["name"] for layer in stats["layers"]}) == len(stats["layers"])
     assert {e.onnx_node for e in program.debug} >= {"dup"}
+
+
+# --- bounded run time -----------------------------------------------------------------------------
+
+
+def long_loop(trip: int) -> Program:
+    """The campaign's legal long program: one loop around six instructions."""
+    pb = ProgramBuilder()
+    a, b = pb.view(pb.region("a", 1, 8)), pb.view(pb.region("b", 1, 8))
+    pb.emit(Opcode.VFILL, a, imm=0)
+    pb.emit(Opcode.VFILL, b, imm=0)
+    pb.loop(trip)
+    for op in (Opcode.VADD, Opcode.VMUL, Opcode.VSUB, Opcode.VADD, Opcode.VMUL, Opcode.VSUB):
+        pb.emit(op, b, a, b)
+    pb.endloop()
+    return pb.build()
+
+
+def test_max_instructions_bounds_a_legal_long_program() -> None:
+    program = long_loop(2**20)  # 7.3M instructions: under the default limit, refused under a lower one
+    with pytest.raises(
+        sim.SimError,
+        match=r"^the program executes 7340034 instructions \(loops expanded\), above the limit of 1000000",
+    ):
+        sim.simulate(program, {}, max_instructions=1_000_000)
+
+
+def test_a_long_run_reports_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sharp_compiler.sim import engine
+
+    monkeypatch.setattr(engine, "PROGRESS_SECONDS", 0.0)
+    calls: list[tuple[int, int]] = []
+    sim.simulate(
+        long_loop(500), {}, check_hazards=True, progress=lambda done, total: calls.append((done, total))
+    )
+    assert calls and all(total == 3502 for _done, total in calls)
+    assert [done for done, _total in calls] == sorted(done for done, _total in calls)
+    assert calls[-1][0] >= 3500
+
+
+def test_sharp_run_max_instructions_option(tmp_path) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "long.sbin"
+    path.write_bytes(binary.encode(long_loop(1000)))
+    run = Path(sys.executable).parent / "sharp-run"
+    done = subprocess.run(
+        [str(run), str(path), "--max-instructions", "100", "-q"], capture_output=True, text=True
+    )
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    assert (
+        "sharp-run: error: the program executes 7002 instructions (loops expanded), above the limit of 100"
+        in done.stderr
+    )
+    ok = subprocess.run(
+        [str(run), str(path), "--max-instructions", "7002", "-q"], capture_output=True, text=True
+    )
+    assert ok.returncode == 0, ok.stderr

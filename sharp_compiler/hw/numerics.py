@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 
 FP16_MAX = float(np.finfo(np.float16).max)  # 65504
+FP16_OVERFLOW = 65520.0  # the smallest magnitude that rounds to an fp16 infinity
 
 
 class NumericsWarning(UserWarning):
@@ -36,6 +37,12 @@ def to_fp16(values: np.ndarray) -> tuple[np.ndarray, int]:
     if count:
         half[over] = np.copysign(np.float16(FP16_MAX), half[over])
     return half, count
+
+
+def fp16_overflows(values: np.ndarray) -> np.ndarray:
+    """Where `to_fp16` saturates: finite values with |x| >= 65520 (IEEE rounding would give inf)."""
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(values) & (np.abs(values) >= FP16_OVERFLOW)
 
 
 def count_nonfinite(values: np.ndarray) -> int:

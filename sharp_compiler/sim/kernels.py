@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sharp_compiler.hw.numerics import to_fp16
+from sharp_compiler.hw.numerics import fp16_overflows, to_fp16
 from sharp_compiler.isa.program import DmaDesc, Instruction, Program, TensorKind, View
 from sharp_compiler.isa.spec import Flag, Opcode
 from sharp_compiler.isa.validate import CodeInfo, f32_from_bits, strided_index
@@ -51,8 +51,7 @@ class InputBatch:
         if fp16:
             half, total = to_fp16(self.raw)
             if total:
-                over = np.isinf(half) & np.isfinite(self.raw)
-                self.counts = over.reshape(trip, -1).sum(axis=1)
+                self.counts = fp16_overflows(self.raw).reshape(trip, -1).sum(axis=1)
             self.x = half.astype(F32)
         self.saturated = saturated
         self.products: np.ndarray | None = None
