@@ -38,15 +38,30 @@ from sharp_compiler.sim.timing import UNITS, Timing
 def shift_invariant(
     program: Program, facts: list[Facts], body: list[int], hazards: HazardChecker | None
 ) -> bool:
-    """Whether the timing of `body` (pcs of a flat loop body) can be proven periodic."""
+    """Whether the timing and hazard checks of `body` (pcs of a flat loop body) can be proven periodic.
+
+    Every region the body touches has one `row_step` in it. With the hazard checker, a region
+    that shares addresses with others and has a moving window in the body is only written
+    there, and none of the regions it shares addresses with is read there (the checker's
+    word-owner map then cannot make a later read differ from an earlier one).
+    """
     steps: dict[int, set[int]] = {}
+    reads: set[int] = set()
     for pc in body:
         for view in (*facts[pc].reads, *facts[pc].writes):
             v = program.views[view]
             steps.setdefault(v.region, set()).add(v.row_step)
+        reads.update(program.views[view].region for view in facts[pc].reads)
     if any(len(s) > 1 for s in steps.values()):
         return False
-    return hazards is None or not any(region in hazards.aliases for region in steps)
+    if hazards is None:
+        return True
+    for region, region_steps in steps.items():
+        if region not in hazards.aliases or region_steps == {0}:
+            continue
+        if region in reads or reads.intersection(hazards.aliases[region]):
+            return False
+    return True
 
 
 @dataclass
@@ -71,6 +86,10 @@ class Periodic:
             for view in (*facts[pc].reads, *facts[pc].writes):
                 v = program.views[view]
                 self.steps[v.region] = v.row_step
+        # regions a moving window of the body can reach: its own, and those sharing its addresses
+        self.moving = {r for r, step in self.steps.items() if step}
+        if hazards is not None:
+            self.moving |= {a for r in list(self.moving) for a in hazards.aliases.get(r, ())}
 
     def snapshot(self, iteration: int) -> Snapshot:
         """The normalised state after `iteration` of the loop (a unit the body does not run is
@@ -113,13 +132,13 @@ class Periodic:
         can only disappear), and otherwise blocks the fast-forward (a moving window could reach it).
         """
         if a.pc in self.body_pcs:
-            shift = self.steps.get(region, 0) * (a.iteration - iteration)
+            shift = self.steps.get(region, 0) * iteration  # r0 = row0 + step * a.iteration
             return (0, a.unit, a.seq - n[a.unit], a.pc, a.iteration - iteration, a.write, a.r0 - shift,
                     a.r1 - shift, a.c0, a.c1)  # fmt: skip
         clocks = self.timing.clocks
         if all(clocks[v][a.unit] >= a.seq for v in self.units if v != a.unit):
             return (1,)
-        if self.steps.get(region, 0) == 0:
+        if region not in self.moving:
             return (2, *a)
         return (3, iteration)  # never equal twice
 
