@@ -113,7 +113,7 @@ COPY_LAYOUT = TableLayout(
         ("dst", "u32 destination tensor"),
         ("src_base", "u32 source element offset"),
         ("dst_base", "u32 destination element offset"),
-        ("sizes", "4 x u32 loop extents, outermost first"),
+        ("sizes", "4 x u32 loop extents (>= 1), outermost first"),
         ("src_strides", "4 x i32 source strides in elements"),
         ("dst_strides", "4 x i32 destination strides in elements"),
     ),
