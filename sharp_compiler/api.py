@@ -101,7 +101,13 @@ def compile_onnx(
     module = import_model(path, input_shapes)
     ir: dict[str, str] | None = {} if keep_ir else None
     lower(module, options, ir)
-    return CompileResult(emit_binary(module), ir or {})
+    from sharp_compiler.isa.validate import SharpBinaryError
+
+    try:
+        binary = emit_binary(module)
+    except SharpBinaryError as err:  # name what was compiled, for what, instead of "<program>"
+        raise SharpBinaryError(str(err).replace("<program>", f"{path} compiled for {hw}", 1)) from None
+    return CompileResult(binary, ir or {})
 
 
 def run(binary: bytes, inputs: dict[str, np.ndarray], **kwargs: object):  # noqa: ANN201

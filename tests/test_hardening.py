@@ -369,3 +369,23 @@ def test_sharp_run_max_instructions_option(tmp_path) -> None:
         [str(run), str(path), "--max-instructions", "7002", "-q"], capture_output=True, text=True
     )
     assert ok.returncode == 0, ok.stderr
+
+
+def test_a_graph_cycle_is_reported_in_full_on_one_line() -> None:
+    from onnx import TensorProto, helper
+
+    nodes = [
+        helper.make_node("Relu", ["b"], ["a"], name="n1"),
+        helper.make_node("Relu", ["a"], ["b"], name="n2"),
+    ]
+    graph = helper.make_graph(nodes, "cycle", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 2])],
+                              [helper.make_tensor_value_info("b", TensorProto.FLOAT, [1, 2])])  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    with pytest.raises(FrontendError) as info:
+        compile_model(model)
+    message = str(info.value)
+    assert "\n" not in message
+    assert (
+        "must be topologically sorted, however input 'b' of node: name: n1 OpType: Relu is not output"
+        in message
+    )
