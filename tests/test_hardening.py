@@ -346,7 +346,7 @@ def test_a_long_run_reports_progress(monkeypatch: pytest.MonkeyPatch) -> None:
     )
     assert calls and all(total == 3502 for _done, total in calls)
     assert [done for done, _total in calls] == sorted(done for done, _total in calls)
-    assert calls[-1][0] >= 3500
+    assert calls[-1][0] >= 3000  # reported every few iterations
 
 
 def test_sharp_run_max_instructions_option(tmp_path) -> None:

@@ -383,6 +383,13 @@ class _Builder:
     # --- activation unit ---------------------------------------------------------------
     def k_act(self, pc: int, ins: Instruction) -> Kernel:
         dst, src, fn = self.view(ins.a), self.view(ins.b), activation(self.p.params[ins.c])
+        out, arg = self.fixed(ins.a), self.fixed(ins.b)
+        if out is not None and arg is not None:
+
+            def act_fixed(i: int) -> None:
+                out[...] = fn(arg)
+
+            return act_fixed
 
         def act(i: int) -> None:
             dst(i)[...] = fn(src(i))
@@ -398,7 +405,22 @@ class _Builder:
         return run_softmax
 
     # --- cell updater --------------------------------------------------------------------
+    def fixed(self, index: int) -> np.ndarray | None:
+        """The window of a view that does not move with the loop index (row_step 0), else None."""
+        v = self.p.views[index]
+        if v.row_step:
+            return None
+        return self.mem.regions[v.region][v.row0 : v.row0 + v.nrows, v.col0 : v.col0 + v.ncols]
+
     def binary(self, ins: Instruction, ufunc: np.ufunc) -> Kernel:
+        fixed = [self.fixed(n) for n in (ins.a, ins.b, ins.c)]
+        if all(w is not None for w in fixed):  # no per-call window look-ups
+            out, left, right = fixed
+
+            def apply_fixed(i: int) -> None:
+                ufunc(left, right, out=out)
+
+            return apply_fixed
         dst, b, c = self.view(ins.a), self.view(ins.b), self.view(ins.c)
 
         def apply(i: int) -> None:
