@@ -58,6 +58,17 @@ def test_compiled_models(schedule: str, model) -> None:  # noqa: ANN001
     assert_same_run(program, feeds, check_hazards=True)
 
 
+def same_hazard(program: Program) -> str:
+    """The hazard message with and without the fast-forward (they must be equal)."""
+    messages = []
+    for fast_forward in (True, False):
+        with pytest.raises(sim.HazardError) as info:
+            sim.simulate(program, {}, check_hazards=True, fast_forward=fast_forward)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+    return messages[0]
+
+
 def test_a_hazard_in_a_late_iteration_is_still_found() -> None:
     """The act unit writes row 25 before the loop; the loop's moving cell window reaches it at i = 25."""
     pb = ProgramBuilder()
@@ -68,13 +79,8 @@ def test_a_hazard_in_a_late_iteration_is_still_found() -> None:
     pb.loop(30)
     pb.emit(Opcode.VFILL, pb.view(big, rows=(0, 1), step=1), imm=0)
     pb.endloop()
-    messages = []
-    for fast_forward in (True, False):
-        with pytest.raises(sim.HazardError) as info:
-            sim.simulate(pb.build(), {}, check_hazards=True, fast_forward=fast_forward)
-        messages.append(str(info.value))
-    assert messages[0] == messages[1]
-    assert messages[0].startswith("hazard (WAR): pc 3 (vfill on cell, iteration 25) writes %big[25:26, 0:4]")
+    message = same_hazard(pb.build())
+    assert message.startswith("hazard (WAR): pc 3 (vfill on cell, iteration 25) writes %big[25:26, 0:4]")
 
 
 def test_cross_unit_hazard_inside_a_long_loop_is_found_with_the_same_message() -> None:
@@ -84,9 +90,4 @@ def test_cross_unit_hazard_inside_a_long_loop_is_found_with_the_same_message() -
     pb.loop(1000)
     pb.emit(Opcode.ACT, a, a, pb.param(ActFn.RELU))  # act reads what cell wrote, no token
     pb.endloop()
-    messages = []
-    for fast_forward in (True, False):
-        with pytest.raises(sim.HazardError) as info:
-            sim.simulate(pb.build(), {}, check_hazards=True, fast_forward=fast_forward)
-        messages.append(str(info.value))
-    assert messages[0] == messages[1]
+    same_hazard(pb.build())
