@@ -182,7 +182,7 @@ class _Executor:
             current = periodic.snapshot(j)
             if previous is not None and previous.key == current.key and j + 1 < loop.trip:
                 self.kernels_only(body, j + 1, loop.trip)
-                periodic.advance(previous, current, loop.trip - 1 - j)
+                periodic.advance(previous, current, loop.trip - 1 - j, j)
                 return
             previous = current
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from sharp_compiler.hw.numerics import fp16_overflows, to_fp16
 from sharp_compiler.isa.program import DmaDesc, Instruction, Program, TensorKind, View
-from sharp_compiler.isa.spec import Flag, Opcode
+from sharp_compiler.isa.spec import ActFn, Flag, Opcode
 from sharp_compiler.isa.validate import CodeInfo, f32_from_bits, strided_index
 from sharp_compiler.sim.activations import activation, softmax
 from sharp_compiler.sim.errors import SimError, SimInputError
@@ -31,6 +31,10 @@ MAX_COPY_ELEMENTS = 1 << 24
 """Largest DCOPY (elements) the simulator executes."""
 MAX_BATCH_BYTES = 256 << 20
 """Largest source + product of an `InputBatch`."""
+
+
+_IN_PLACE: dict[ActFn, np.ufunc] = {ActFn.TANH: np.tanh}
+"""Activations that `activations` computes with one ufunc, so `out=` gives the same bits."""
 
 
 class InputBatch:
@@ -385,6 +389,14 @@ class _Builder:
         dst, src, fn = self.view(ins.a), self.view(ins.b), activation(self.p.params[ins.c])
         out, arg = self.fixed(ins.a), self.fixed(ins.b)
         if out is not None and arg is not None:
+            param = self.p.params[ins.c]
+            ufunc = _IN_PLACE.get(ActFn(param.fn)) if param.clip is None else None
+            if ufunc is not None and out.shape == arg.shape:  # the same ufunc, written in place
+
+                def act_in_place(i: int) -> None:
+                    ufunc(arg, out=out)
+
+                return act_in_place
 
             def act_fixed(i: int) -> None:
                 out[...] = fn(arg)

@@ -77,7 +77,7 @@ class Periodic:
 
     def __init__(self, program: Program, facts: list[Facts], body: list[int], timing: Timing,
                  hazards: HazardChecker | None) -> None:  # fmt: skip
-        self.timing, self.hazards, self.body = timing, hazards, body
+        self.timing, self.hazards, self.body, self.facts = timing, hazards, body, facts
         self.body_pcs = frozenset(body)
         self.units = sorted({int(facts[pc].unit) for pc in body if int(facts[pc].unit) < UNITS})
         self.queues = [q for q in timing.queues if q[0] in self.units or q[1] in self.units]
@@ -123,6 +123,23 @@ class Periodic:
         counters = (*t.busy, *t.count, *t.slots.values(), t.reconfigurations, t.dispatches)
         return Snapshot(tuple(key), base, n, counters)
 
+    def _replay_owner_writes(self, first: int, stop: int) -> None:
+        """The hazard checker's word-owner map as the skipped iterations leave it (their writes
+        into regions that share addresses), so reads after the loop are judged as without skipping."""
+        hazards = self.hazards
+        assert hazards is not None
+        program = hazards.p
+        for pc in self.body:
+            for view in self.facts[pc].writes:
+                v = program.views[view]
+                if v.region not in hazards.aliases:
+                    continue
+                owner = hazards.owner[v.region]
+                for i in range(first, stop) if v.row_step else range(0):
+                    r0 = v.row0 + v.row_step * i
+                    owner[r0 : r0 + v.nrows, v.col0 : v.col0 + v.ncols] = v.region
+                hazards.last_writer[v.region] = pc
+
     def _record_key(self, a: Access, n: tuple[int, ...], iteration: int, region: int) -> tuple[Any, ...]:
         """A hazard record as the future sees it.
 
@@ -142,8 +159,9 @@ class Periodic:
             return (2, *a)
         return (3, iteration)  # never equal twice
 
-    def advance(self, before: Snapshot, after: Snapshot, repeats: int) -> None:
-        """Apply `repeats` more iterations equal to the one between `before` and `after`."""
+    def advance(self, before: Snapshot, after: Snapshot, repeats: int, after_iteration: int) -> None:
+        """Apply `repeats` more iterations equal to the one between `before` and `after` (taken
+        after iteration `after_iteration`)."""
         t = self.timing
         shift = (after.base - before.base) * repeats
         per_unit = [(a - b) * repeats for a, b in zip(after.units, before.units, strict=True)]
@@ -169,6 +187,7 @@ class Periodic:
             t.last_end[pc] += shift
         if self.hazards is None:
             return
+        self._replay_owner_writes(after_iteration + 1, after_iteration + 1 + repeats)
         for w in self.units:
             row = t.clocks[w]
             for u in range(UNITS):
