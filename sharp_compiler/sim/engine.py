@@ -31,7 +31,7 @@ from sharp_compiler.sim.stats import build_stats
 from sharp_compiler.sim.timing import Timing, scoreboard_windows
 from sharp_compiler.sim.trace import TraceRecorder
 
-DEFAULT_MAX_INSTRUCTIONS = 10_000_000
+DEFAULT_MAX_INSTRUCTIONS = 5_000_000
 """Default limit on the instructions one simulation executes (loops expanded, each iteration counts
 one): with the hazard checker on, about a minute on the project machine at worst (docs/simulator.md)."""
 PROGRESS_SECONDS = 5.0

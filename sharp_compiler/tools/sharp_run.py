@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         default=None,
-        help="refuse programs that execute more than N instructions, loops expanded (default 10000000)",
+        help="refuse programs that execute more than N instructions, loops expanded (default 5000000)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     return parser
