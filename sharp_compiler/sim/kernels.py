@@ -33,10 +33,6 @@ MAX_BATCH_BYTES = 256 << 20
 """Largest source + product of an `InputBatch`."""
 
 
-_IN_PLACE: dict[ActFn, np.ufunc] = {ActFn.TANH: np.tanh}
-"""Activations that `activations` computes with one ufunc, so `out=` gives the same bits."""
-
-
 class InputBatch:
     """The products of one MVM for every iteration of its loop, computed at once (see `input_batch`).
 
@@ -390,13 +386,21 @@ class _Builder:
         out, arg = self.fixed(ins.a), self.fixed(ins.b)
         if out is not None and arg is not None:
             param = self.p.params[ins.c]
-            ufunc = _IN_PLACE.get(ActFn(param.fn)) if param.clip is None else None
-            if ufunc is not None and out.shape == arg.shape:  # the same ufunc, written in place
+            fn_id = ActFn(param.fn)
+            if param.clip is None and out.shape == arg.shape and fn_id in (ActFn.TANH, ActFn.RELU):
+                # the same ufunc as `activations`, written in place: the same bits
+                if fn_id == ActFn.TANH:
 
-                def act_in_place(i: int) -> None:
-                    ufunc(arg, out=out)
+                    def act_tanh(i: int) -> None:
+                        np.tanh(arg, out)
 
-                return act_in_place
+                    return act_tanh
+                zero = F32(0)
+
+                def act_relu(i: int) -> None:
+                    np.maximum(arg, zero, out=out)
+
+                return act_relu
 
             def act_fixed(i: int) -> None:
                 out[...] = fn(arg)
@@ -430,7 +434,7 @@ class _Builder:
             out, left, right = fixed
 
             def apply_fixed(i: int) -> None:
-                ufunc(left, right, out=out)
+                ufunc(left, right, out)  # positional out: no keyword parsing
 
             return apply_fixed
         dst, b, c = self.view(ins.a), self.view(ins.b), self.view(ins.c)
@@ -450,6 +454,14 @@ class _Builder:
         return self.binary(ins, np.multiply)
 
     def k_vfma(self, pc: int, ins: Instruction) -> Kernel:
+        fixed = [self.fixed(n) for n in (ins.a, ins.b, ins.c, ins.d)]
+        if all(w is not None for w in fixed):
+            out, fb, fc, fd = fixed
+
+            def vfma_fixed(i: int) -> None:
+                np.add(fb * fc, fd, out)
+
+            return vfma_fixed
         dst, b, c, d = self.view(ins.a), self.view(ins.b), self.view(ins.c), self.view(ins.d)
 
         def vfma(i: int) -> None:
