@@ -173,7 +173,13 @@ def compile_module(
         p.apply(ctx, working)
         working.verify()
         stages.append((p.name, working.clone()))
-    return Program(emit_binary(working), tuple(stages))
+    from sharp_compiler.isa.validate import SharpBinaryError
+
+    try:
+        binary = emit_binary(working)
+    except SharpBinaryError as err:  # name the configuration it was compiled for instead of "<program>"
+        raise SharpBinaryError(str(err).replace("<program>", f"the model compiled for {hw}", 1)) from None
+    return Program(binary, tuple(stages))
 
 
 def _name_io(module: ModuleOp, key: str, names: Sequence[str] | None) -> None:

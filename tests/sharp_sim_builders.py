@@ -258,3 +258,19 @@ def serialize(program: Program) -> Program:
         out.append(Instruction(ins.opcode, pop, push, ins.flags, ins.a, ins.b, ins.c, ins.d, ins.imm))
     program.instructions = out
     return program
+
+
+def hostile_binary(program: Program, config: dict | None = None) -> bytes:
+    """Encode without validation, the checksum and the config fingerprint recomputed (so the decoder's
+    validator, not its checksum test, sees the corruption); `config` replaces the embedded one."""
+    import json
+
+    text = (
+        json.dumps(config, sort_keys=True, separators=(",", ":"))
+        if config is not None
+        else program.config_json
+    )
+    sections = binary.program_sections(program, text, "<test>")
+    fingerprint = hashlib.blake2b(text.encode(), digest_size=16).digest()
+    flags = binary.FLAG_FP32 if program.precision == "fp32" else 0
+    return binary.pack_sections(sections, flags=flags, fingerprint=fingerprint)

@@ -760,8 +760,9 @@ def test_checker_failure_is_one_line():
     model = make_model([node], {"X": (FLOAT, [2])}, {"Y": (FLOAT, [2])})
     assert (
         import_error(model)
-        == "model.onnx: invalid ONNX model: No Op registered for NoSuchOp with domain_version of 17"
-    )
+        == "model.onnx: invalid ONNX model: No Op registered for NoSuchOp with domain_version of 17 "
+        "==> Context: Bad node spec for node. Name: n OpType: NoSuchOp"
+    )  # every line of the checker's report, joined: it names the node
 
 
 def test_shape_inference_failure_is_one_line():

@@ -110,12 +110,14 @@ def test_unordered_access_to_aliased_regions_is_a_hazard() -> None:
     pb = ProgramBuilder()
     a = pb.view(pb.region("a", 2, 4, base=0))
     b = pb.view(pb.region("b", 2, 4, base=4))  # b's row 0 is a's row 1
+    c = pb.view(pb.region("c", 2, 4, base=64))
     pb.emit(Opcode.VFILL, a, imm=0)
-    pb.emit(Opcode.MOVE, b, pb.view(pb.region("c", 2, 4, base=64)))
+    pb.emit(Opcode.LOAD, c, pb.dma(pb.tensor("X", TensorKind.INPUT, (2, 4)), 2, 4))
+    pb.emit(Opcode.MOVE, b, c)
     with pytest.raises(
-        sim.HazardError, match=r"hazard \(WAW\): pc 1 \(move on dma.* writes %b\[0:2, 0:4\] .* pc 0"
+        sim.HazardError, match=r"hazard \(WAW\): pc 2 \(move on dma.* writes %b\[0:2, 0:4\] .* pc 0"
     ):
-        sim.simulate(pb.build(), {}, check_hazards=True)
+        sim.simulate(pb.build(), {"X": np.zeros((2, 4), np.float32)}, check_hazards=True)
 
 
 def test_long_sequence_runs_quickly() -> None:

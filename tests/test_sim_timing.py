@@ -196,10 +196,14 @@ def test_reconfiguration_changes_mvm_cost() -> None:
         pb = ProgramBuilder()
         vy, vx = pb.view(pb.region("y", 1, 24)), pb.view(pb.region("x", 1, 24))
         vw = pb.view(pb.region("W", 24, 24, Space.WMEM))
+        weights = pb.tensor("W", TensorKind.CONST, (24, 24), data=np.ones((24, 24)))
+        pb.emit(Opcode.LOADW, vw, pb.dma(weights, 24, 24), push="array")  # operands written first
+        pb.emit(Opcode.VFILL, vx, imm=0, push="array")
         pb.cfgtile(*tile)
-        pb.emit(Opcode.MVM, vy, vx, vw)
-        stats = run(pb.build()).stats
-        costs[tile] = stats["cycles"] - config().reconfig_cycles  # the mvm alone: issue + array latency
+        mvm = pb.emit(Opcode.MVM, vy, vx, vw, pop=("dma", "cell"))
+        result = run(pb.build(), trace=True)
+        stats = result.stats
+        costs[tile] = stats["cycles"] - starts(result)[mvm][0]  # the mvm alone: issue + array latency
         assert stats["busy_cycles"]["array"] == config().reconfig_cycles + costs[
             tile
         ] - config().array_latency(tile)
@@ -244,7 +248,8 @@ def test_dynamic_instruction_limit() -> None:
     pb.nop("dma")
     pb.endloop()
     pb.endloop()
-    with pytest.raises(sim.SimError, match="executes 10000000000 instructions"):
+    # 10^10 nops, plus one per loop iteration (10^10 inner, 10^5 outer)
+    with pytest.raises(sim.SimError, match="executes 20000100000 instructions"):
         sim.simulate(pb.build(), {})
 
 
@@ -252,12 +257,21 @@ def mvm_mix() -> Program:
     """MVMs of several shapes and batch sizes under two tile geometries."""
     pb = ProgramBuilder(config("sharp-1k"))
     vw = pb.view(pb.region("W", 70, 50, Space.WMEM))
+    weights = pb.tensor("W", TensorKind.CONST, (70, 50), data=np.ones((70, 50)))
+    pb.emit(Opcode.LOADW, vw, pb.dma(weights, 70, 50), push="array")
+    mvms = []
     for tile in ((16, 16), (8, 32)):
-        pb.cfgtile(*tile)
         for n, m, k in ((1, 70, 50), (3, 17, 9), (5, 64, 48), (2, 1, 1)):
             dst, src = pb.view(pb.region(f"y{n}{tile}", n, m)), pb.view(pb.region(f"x{n}{tile}", n, k))
+            pb.emit(Opcode.VFILL, src, imm=0)  # operands (and accumulators) are written first
+            pb.emit(Opcode.VFILL, dst, imm=0)
             w = pb.view(0, rows=(0, m), cols=(0, k)) if (m, k) != (70, 50) else vw
-            pb.emit(Opcode.MVM, dst, src, w, flags=Flag.ACCUMULATE if n == 3 else 0)
+            mvms.append((tile, dst, src, w, Flag.ACCUMULATE if n == 3 else 0))
+    pb.nop("cell", push="array")
+    for n, (tile, dst, src, w, flags) in enumerate(mvms):
+        if n % 4 == 0:
+            pb.cfgtile(*tile, pop=("dma", "cell") if n == 0 else ())
+        pb.emit(Opcode.MVM, dst, src, w, flags=flags)
     return pb.build()
 
 
@@ -337,6 +351,8 @@ def test_durations_of_the_other_instruction_classes() -> None:
         pb.view(pb.region("rows", 4, 3)),
         pb.region("w", 2, 100),
     )
+    pb.emit(Opcode.VFILL, ids, imm=0)  # what gather and move read is written first
+    pb.emit(Opcode.VFILL, pb.view(wide, rows=(0, 1)), imm=0)
     pb.emit(Opcode.DCOPY, pb.copy(a, b, (1, 1, 5, 6), (0, 0, 1, 5), (0, 0, 6, 1)))
     pb.emit(Opcode.GATHER, rows, ids, pb.dma(table, 10, 3))
     pb.emit(Opcode.MOVE, pb.view(wide, rows=(1, 2)), pb.view(wide, rows=(0, 1)))
@@ -345,10 +361,12 @@ def test_durations_of_the_other_instruction_classes() -> None:
     result = run(serialize(pb.build()), trace=True)
     durations = {pc: cycles for pc, (_start, cycles) in starts(result).items()}
     assert durations == {
-        0: dram(cfg, 30 * 4),
-        1: dram(cfg, 4 * 3 * 2),
-        2: math.ceil(100 * 4 / cfg.onchip_bytes_per_cycle),
-        3: math.ceil(200 / cfg.act_lanes),
+        0: math.ceil(4 / cfg.cell_lanes),
+        1: math.ceil(100 / cfg.cell_lanes),
+        2: dram(cfg, 30 * 4),
+        3: dram(cfg, 4 * 3 * 2),
+        4: math.ceil(100 * 4 / cfg.onchip_bytes_per_cycle),
+        5: math.ceil(200 / cfg.act_lanes),
     }  # trace slices span the occupancy; the nop occupies nothing and has no slice
     assert result.stats["memory"]["dram_read_bytes"] == 30 * 4 + 4 * 3 * 2
     assert result.stats["memory"]["dram_write_bytes"] == 30 * 4

@@ -27,10 +27,12 @@ class FrontendError(DiagnosticException, ValueError):
 
 
 def one_line(error: BaseException, limit: int = 240) -> str:
-    """The first non-blank line of an error's message (or its type's name), cut at `limit` characters."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    line = lines[0] if lines else type(error).__name__
-    return line if len(line) <= limit else line[: limit - 3].rstrip() + "..."
+    """An error's whole message on one line (its lines joined: onnx.checker's cycle report names
+    the node on its second line), cut at `limit` characters, or its type's name."""
+    text = " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+    if len(text) > limit:
+        text = text[: limit - 3].rstrip() + "..."
+    return text or type(error).__name__
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ one `FrontendError` lists every unsupported node.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ from sharp_compiler.dialects.weights import WeightsAttr
 from sharp_compiler.frontend.errors import FrontendError, Rejection, rejection_message
 from sharp_compiler.frontend.folding import FoldedGraph
 from sharp_compiler.frontend.loading import static_shape
+from sharp_compiler.hw.numerics import NumericsWarning, count_nonfinite
 
 if TYPE_CHECKING:
     import onnx
@@ -156,6 +158,7 @@ class Mapper:
         self.rejected_values: set[str] = set()
         self.problems: list[Rejection] = []
         self.fused: set[int] = set()
+        self.nonfinite: dict[str, int] = {}  # float constants holding NaN/Inf: name -> count
         self.consumers: dict[str, list[int]] = {}
         for index in graph.kept:
             for name in graph.nodes[index].input:
@@ -210,6 +213,15 @@ class Mapper:
         main.attributes["rnn.output_names"] = ArrayAttr([StringAttr(name) for name in self.graph.outputs])
         module = ModuleOp([main])
         module.verify()
+        if self.nonfinite:
+            names = ", ".join(f"'{n}'" for n in self.nonfinite)
+            warnings.warn(
+                NumericsWarning(
+                    f"{self.origin}: {sum(self.nonfinite.values())} NaN/Inf weight value(s) in {names}; "
+                    f"they are kept and propagate to the outputs (IEEE, docs/precision.md)"
+                ),
+                stacklevel=2,
+            )
         return module
 
     def _model_hints(self) -> list[str]:
@@ -235,6 +247,7 @@ class Mapper:
             self._reject(node, label, f"constant folding failed: {reason}" if reason else "", hint)
             return
         try:
+            self._reject_empty(node)
             handler(node, index)
         except _Skip:
             self.rejected_values.update(node.output)
@@ -244,6 +257,17 @@ class Mapper:
     def _reject(self, node: onnx.NodeProto, label: str, reason: str, hint: str) -> None:
         self.problems.append(Rejection(label, node.op_type, node.name, reason, hint))
         self.rejected_values.update(node.output)
+
+    def _reject_empty(self, node: onnx.NodeProto) -> None:
+        """A zero-sized tensor (T = 0, batch 0, input size 0, hidden_size 0) is refused up front."""
+        for name in node.input:
+            tensor = self.graph.types.get(name) if name else None
+            shape = static_shape(tensor) if tensor is not None else None
+            if shape is not None and 0 in shape:
+                raise _Reject(f"input '{name}' has shape {list(shape)}: zero-sized tensors are not supported")
+        hidden = _attributes(node).get("hidden_size")
+        if node.op_type in _RECURRENT and hidden is not None and int(hidden) < 1:
+            raise _Reject(f"hidden_size is {hidden}; it must be at least 1")
 
     def _output(self, name: str) -> SSAValue | None:
         if name in self.rejected_values:
@@ -311,6 +335,8 @@ class Mapper:
             raise _Reject(f"{role} '{name}' has unsupported element type {array.dtype}")
         if array.dtype.kind == "i" and array.dtype != np.int32:
             array = array.astype(np.int64)
+        if count_nonfinite(array):
+            self.nonfinite[name] = count_nonfinite(array)
         op = ConstantOp(WeightsAttr.from_array(name, array))
         op.result.name_hint = _hint(name)
         self.block.add_op(op)

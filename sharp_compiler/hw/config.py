@@ -194,13 +194,51 @@ def _closest_square(shapes: tuple[TileShape, ...], macs: int) -> TileShape:
     return min(squares, key=lambda t: (abs(math.log2(t[0] * t[1] * 4 / macs)), t))
 
 
+FIELD_RANGES: dict[str, tuple[float, float]] = {
+    "macs": (1, 1 << 24),
+    "mult_latency": (0, 1_000_000), "accumulate_latency": (0, 1_000_000),
+    "reconfig_cycles": (0, 1_000_000), "act_latency": (0, 1_000_000),
+    "cell_latency": (0, 1_000_000), "dram_latency": (0, 1_000_000),
+    "act_lanes": (1, 1 << 20), "cell_lanes": (1, 1 << 20),
+    "weight_buffer_bytes": (1, 1 << 30), "vector_buffer_bytes": (4, 1 << 30),
+    "dram_bytes_per_cycle": (1, 1 << 20), "onchip_bytes_per_cycle": (1, 1 << 20),
+    "clock_hz": (1e3, 1e12),
+    "pj_per_mac_fp16": (0.0, 1e6), "pj_per_mac_fp32": (0.0, 1e6), "pj_per_sram_byte": (0.0, 1e6),
+    "pj_per_dram_byte": (0.0, 1e6), "pj_per_act_op": (0.0, 1e6), "pj_per_cell_op": (0.0, 1e6),
+    "static_watts": (0.0, 1e6),
+}  # fmt: skip
+"""Closed range of every numeric field (docs/hw-config.md): every product the cost model and the
+statistics form stays finite, and no buffer the simulator allocates exceeds 1 GiB."""
+MAX_TILE_SIDE = 0xFFFF
+"""Largest tile rows or cols (CFGTILE packs each into 16 bits)."""
+DEFAULT_RANGE = (0.0, 1e6)
+"""Range of a numeric field that `FIELD_RANGES` does not name."""
+
+
+def _number(value: float) -> str:
+    """A bound or a value, short: integers as integers, huge ones by their digit count."""
+    if isinstance(value, int):
+        digits = len(str(abs(value)))
+        return str(value) if digits <= 15 else f"an integer of {digits} digits"
+    if not math.isfinite(value):
+        return str(value)
+    return str(int(value)) if value == int(value) and abs(value) < 1e9 else f"{value:g}"
+
+
 def _validate(cfg: HwConfig) -> None:
-    if cfg.macs <= 0:
-        raise HwConfigError(f"{cfg.name}: macs must be positive, got {cfg.macs}")
+    for f in fields(cfg):
+        value = getattr(cfg, f.name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        lo, hi = FIELD_RANGES.get(f.name, DEFAULT_RANGE)
+        if not (isinstance(value, int) or math.isfinite(value)) or not lo <= value <= hi:
+            raise HwConfigError(
+                f"{cfg.name}: {f.name} = {_number(value)} is outside its range [{_number(lo)}, {_number(hi)}]"
+            )
     if not cfg.tile_shapes:
         raise HwConfigError(f"{cfg.name}: tile_shapes is empty")
     for rows, cols in cfg.tile_shapes:
-        if rows <= 0 or cols <= 0 or cfg.macs % (rows * cols):
+        if not (0 < rows <= MAX_TILE_SIDE and 0 < cols <= MAX_TILE_SIDE) or cfg.macs % (rows * cols):
             raise HwConfigError(
                 f"{cfg.name}: tile {rows}x{cols} does not divide the {cfg.macs}-multiplier array"
             )
@@ -208,17 +246,6 @@ def _validate(cfg: HwConfig) -> None:
         raise HwConfigError(f"{cfg.name}: default_tile {cfg.default_tile} is not in tile_shapes")
     if cfg.precision not in PRECISIONS:
         raise HwConfigError(f"{cfg.name}: precision '{cfg.precision}' is not one of {', '.join(PRECISIONS)}")
-    positive = (
-        "act_lanes", "cell_lanes", "weight_buffer_bytes", "vector_buffer_bytes",
-        "dram_bytes_per_cycle", "onchip_bytes_per_cycle", "clock_hz",
-    )  # fmt: skip
-    for name in positive:
-        if getattr(cfg, name) <= 0:
-            raise HwConfigError(f"{cfg.name}: {name} must be positive, got {getattr(cfg, name)}")
-    for f in fields(cfg):
-        value = getattr(cfg, f.name)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0:
-            raise HwConfigError(f"{cfg.name}: {f.name} must not be negative, got {value}")
 
 
 def _json_type(hint: Any) -> type:
@@ -248,6 +275,8 @@ def config_from_dict(data: dict[str, Any], origin: str = "<dict>") -> HwConfig:
         value = data[key]
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > 1e300:  # beyond every range, and float() would overflow
+                raise HwConfigError(f"{origin}: field {key} = {_number(value)} is not a finite number")
             value, ok = float(value), True
         if not ok:
             raise HwConfigError(f"{origin}: field {key} must be {kind.__name__}, got {value!r}")

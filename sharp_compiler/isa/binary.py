@@ -113,7 +113,7 @@ COPY_LAYOUT = TableLayout(
         ("dst", "u32 destination tensor"),
         ("src_base", "u32 source element offset"),
         ("dst_base", "u32 destination element offset"),
-        ("sizes", "4 x u32 loop extents, outermost first"),
+        ("sizes", "4 x u32 loop extents (>= 1), outermost first"),
         ("src_strides", "4 x i32 source strides in elements"),
         ("dst_strides", "4 x i32 destination strides in elements"),
     ),
@@ -191,8 +191,18 @@ def encode(program: Program, *, validate: bool = True) -> bytes:
         cfg = try_config(program.config_json)
     config_text = cfg.canonical_json() if cfg is not None else program.config_json
     fingerprint = cfg.fingerprint() if cfg is not None else _digest16(config_text)
+    sections = program_sections(program, config_text, origin)
+    return pack_sections(sections, flags=_flags(program), fingerprint=fingerprint)
+
+
+def _flags(program: Program) -> int:
+    return FLAG_FP32 if program.precision == "fp32" else 0
+
+
+def program_sections(program: Program, config_text: str, origin: str) -> dict[SectionKind, Any]:
+    """Every section's canonical bytes, in file order."""
     try:
-        sections = {
+        return {
             SectionKind.CONFIG: config_text.encode(),
             SectionKind.CODE: b"".join(_pack_instruction(ins) for ins in program.instructions),
             SectionKind.VIEWS: b"".join(_pack_view(v) for v in program.views),
@@ -203,14 +213,12 @@ def encode(program: Program, *, validate: bool = True) -> bytes:
             SectionKind.REGIONS: _canonical(_region_records(program.regions)),
             SectionKind.LAYERS: _canonical(_layer_records(program.layers)),
             SectionKind.DEBUG: _canonical(_debug_records(program.debug)),
-            SectionKind.CONST: program.constants
-            if isinstance(program.constants, bytes)
+            SectionKind.CONST: program.constants  # a memoryview is not copied
+            if isinstance(program.constants, (bytes, memoryview))
             else bytes(program.constants),
         }
     except (struct.error, TypeError, ValueError, KeyError, AttributeError) as err:
         fail(origin, f"cannot encode: {err}")
-    flags = FLAG_FP32 if program.precision == "fp32" else 0
-    return pack_sections(sections, flags=flags, fingerprint=fingerprint)
 
 
 def pack_sections(
@@ -226,19 +234,9 @@ def pack_sections(
     tests use it to build malformed files with a valid checksum.
     """
     items = list(sections.items()) if isinstance(sections, dict) else list(sections)
-    table_end = HEADER_STRUCT.size + SECTION_STRUCT.size * len(items)
-    offset = table_end
-    placed: list[tuple[int, int, bytes]] = []
-    for kind, payload in items:
-        align = CONST_ALIGN if kind == SectionKind.CONST else SECTION_ALIGN
-        offset = _align(offset, align)
-        placed.append((int(kind), offset, payload))
-        offset += len(payload)
-    pieces: list[bytes | memoryview] = [
-        HEADER_STRUCT.pack(MAGIC, version[0], version[1], flags, fingerprint, len(items)),
-        *(SECTION_STRUCT.pack(kind, 0, start, len(payload)) for kind, start, payload in placed),
-    ]
-    position = table_end
+    head, placed = _layout(items, flags, fingerprint, version)
+    pieces: list[bytes | memoryview] = [head]
+    position = len(head)
     for _kind, start, payload in placed:
         pieces.append(bytes(start - position))
         pieces.append(payload)
@@ -248,6 +246,66 @@ def pack_sections(
         digest.update(piece)
     pieces.append(digest.digest())
     return b"".join(pieces)
+
+
+def _layout(
+    items: list[tuple[int, bytes]], flags: int, fingerprint: bytes, version: tuple[int, int]
+) -> tuple[bytes, list[tuple[int, int, bytes]]]:
+    """Header + section table bytes, and each section's (kind, offset, payload), aligned."""
+    table_end = HEADER_STRUCT.size + SECTION_STRUCT.size * len(items)
+    offset = table_end
+    placed: list[tuple[int, int, bytes]] = []
+    for kind, payload in items:
+        align = CONST_ALIGN if kind == SectionKind.CONST else SECTION_ALIGN
+        offset = _align(offset, align)
+        placed.append((int(kind), offset, payload))
+        offset += len(payload)
+    head = b"".join([
+        HEADER_STRUCT.pack(MAGIC, version[0], version[1], flags, fingerprint, len(items)),
+        *(SECTION_STRUCT.pack(kind, 0, start, len(payload)) for kind, start, payload in placed),
+    ])  # fmt: skip
+    return head, placed
+
+
+def check_canonical(data: bytes | memoryview, program: Program, origin: str) -> None:
+    """Decoding then encoding must give `data` back byte for byte (docs/isa.md fixes the form).
+
+    Compares the canonical header, table, padding and sections in place, without
+    re-hashing or copying the constant data.
+    """
+    cfg_text = program.config_json
+    sections = program_sections(program, cfg_text, origin)
+    fingerprint = bytes(data[HEADER_STRUCT.size - 20 : HEADER_STRUCT.size - 4])
+    head, placed = _layout(list(sections.items()), _flags(program), fingerprint, VERSION)
+    if bytes(data[: len(head)]) != head:
+        for kind, start, payload in placed:
+            entry = SECTION_STRUCT.pack(kind, 0, start, len(payload))
+            found = [
+                e
+                for e in SECTION_STRUCT.iter_unpack(bytes(data[HEADER_STRUCT.size : len(head)]))
+                if e[0] == kind
+            ]
+            if not found or SECTION_STRUCT.pack(*found[0]) != entry:
+                _k, _r, at, size = found[0] if found else (kind, 0, -1, -1)
+                fail(
+                    origin,
+                    f"not in canonical form: section {SectionKind(kind).name} at [{at}, +{size}), the encoder "
+                    f"writes [{start}, +{len(payload)}) (sections in kind order, minimal aligned, canonical JSON)",
+                )
+        fail(origin, "not in canonical form: the section table is not in kind order")
+    position = len(head)
+    view = memoryview(data)
+    for kind, start, payload in placed:
+        if any(view[position:start]):
+            fail(origin, f"not in canonical form: non-zero padding before section {SectionKind(kind).name}")
+        if kind != SectionKind.CONST and view[start : start + len(payload)] != payload:
+            fail(
+                origin, f"not in canonical form: section {SectionKind(kind).name} is not the encoder's bytes"
+            )
+        position = start + len(payload)
+    if position + CHECKSUM_BYTES != len(data):
+        extra = len(data) - CHECKSUM_BYTES - position
+        fail(origin, f"not in canonical form: {extra} stray byte(s) before the checksum")
 
 
 def _align(value: int, alignment: int) -> int:
@@ -335,15 +393,19 @@ def _debug_records(debug: list[DebugEntry]) -> list[dict[str, Any]]:
 
 
 def decode(data: bytes | bytearray | memoryview, origin: str = "<binary>") -> Program:
-    """Parse and validate a binary; raises `SharpBinaryError` with a one-line message."""
-    data = bytes(data)
+    """Parse and validate a binary; raises `SharpBinaryError` with a one-line message.
+
+    Zero-copy: `data` may be a memory-mapped file; the program's `constants` are then a
+    read-only view of its CONST section (hashed once, never copied).
+    """
+    data = memoryview(data).cast("B")
     minimum = HEADER_STRUCT.size + CHECKSUM_BYTES
     if len(data) < minimum:
         fail(origin, f"truncated: {len(data)} bytes, a SHARP binary has at least {minimum}")
     magic, major, minor, flags, fingerprint, count = HEADER_STRUCT.unpack_from(data, 0)
     if magic != MAGIC:
         fail(origin, f"not a SHARP binary (magic {magic!r}, expected {MAGIC!r})")
-    body = data[:-CHECKSUM_BYTES]
+    body = data[:-CHECKSUM_BYTES]  # a view: no copy
     if hashlib.blake2b(body, digest_size=CHECKSUM_BYTES).digest() != data[-CHECKSUM_BYTES:]:
         if major != VERSION[0]:
             fail(origin, f"unsupported format version {major}.{minor} (this reader reads {VERSION[0]}.x)")
@@ -377,10 +439,12 @@ def decode(data: bytes | bytearray | memoryview, origin: str = "<binary>") -> Pr
         constants=sections[SectionKind.CONST],
     )  # fmt: skip
     check_program(program, cfg, origin)
+    check_canonical(data, program, origin)
     return program
 
 
-def _read_section_table(body: bytes, count: int, origin: str) -> dict[SectionKind, bytes]:
+def _read_section_table(body: memoryview, count: int, origin: str) -> dict[SectionKind, Any]:
+    """Each section's bytes (CONST stays a view of `body`)."""
     table_end = HEADER_STRUCT.size + SECTION_STRUCT.size * count
     if table_end > len(body):
         fail(origin, f"section table of {count} entries does not fit in the file")
@@ -408,7 +472,10 @@ def _read_section_table(body: bytes, count: int, origin: str) -> dict[SectionKin
     for (_s0, end0, k0), (start1, _e1, k1) in zip(spans, spans[1:], strict=False):
         if start1 < end0:
             fail(origin, f"sections {k0.name} and {k1.name} overlap")
-    return {kind: body[start:end] for start, end, kind in spans}
+    return {
+        kind: body[start:end] if kind == SectionKind.CONST else bytes(body[start:end])
+        for start, end, kind in spans
+    }
 
 
 def _decode_code(raw: bytes, origin: str) -> list[Instruction]:

@@ -161,7 +161,7 @@ class Program:
     tensors: list[Tensor] = field(default_factory=list)
     layers: list[LayerInfo] = field(default_factory=list)
     debug: list[DebugEntry] = field(default_factory=list)
-    constants: bytes = b""
+    constants: bytes | memoryview = b""  # a read-only view of the file when decoded from one
 
     def inputs(self) -> list[Tensor]:
         """Model inputs in ONNX graph order."""

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+import numpy as np
+
 from sharp_compiler.hw.config import PRECISIONS, HwConfig, config_from_dict
 from sharp_compiler.isa import spec
 from sharp_compiler.isa.program import (
@@ -38,6 +40,8 @@ from sharp_compiler.isa.program import (
 from sharp_compiler.isa.spec import ActFn, Flag, Opcode, OperandKind, Unit
 
 _U16, _U32 = 0xFFFF, 0xFFFFFFFF
+MAX_CHECKED_OUTPUT_ELEMENTS = 1 << 28
+"""Largest total size of a program's outputs (elements), and of one store's writes per loop run."""
 _I32_MIN, _I32_MAX = -(2**31), 2**31 - 1
 
 
@@ -146,6 +150,14 @@ def weight_words(cfg: HwConfig, precision: str) -> int:
     return cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision)
 
 
+def strided_index(base: int, sizes: Sequence[int], strides: Sequence[int]) -> np.ndarray:
+    """Flat element indices base + sum(k_j * strides[j]) over k < sizes, in row-major k order."""
+    index = np.array(base, dtype=np.int64)
+    for size, stride in zip(sizes, strides, strict=True):
+        index = np.add.outer(index, np.arange(size, dtype=np.int64) * stride)
+    return index.reshape(-1)
+
+
 def f32_from_bits(bits: int) -> float:
     """The float32 whose bit pattern is `bits` (VFILL's immediate)."""
     return struct.unpack("<f", struct.pack("<I", bits))[0]
@@ -174,7 +186,7 @@ class _Checker:
         p = self.p
         if p.precision not in PRECISIONS:
             self.fail(f"precision {p.precision!r} is not one of {', '.join(PRECISIONS)}")
-        if not isinstance(p.constants, (bytes, bytearray)):
+        if not isinstance(p.constants, (bytes, bytearray, memoryview)):
             self.fail("constants must be bytes")
         for i, region in enumerate(p.regions):
             self.check_region(i, region)
@@ -190,6 +202,7 @@ class _Checker:
         for i, param in enumerate(p.params):
             self.check_param(i, param)
         info = self.check_code()
+        self.check_outputs_written(info)
         for i, layer in enumerate(p.layers):
             self.check_layer(i, layer)
         for i, entry in enumerate(p.debug):
@@ -312,7 +325,7 @@ class _Checker:
         self.int_field(f"{where}: src_base", c.src_base, 0, _U32)
         self.int_field(f"{where}: dst_base", c.dst_base, 0, _U32)
         for name, values, lo, hi in (
-            ("sizes", c.sizes, 0, _U32),
+            ("sizes", c.sizes, 1, _U32),
             ("src_strides", c.src_strides, _I32_MIN, _I32_MAX),
             ("dst_strides", c.dst_strides, _I32_MIN, _I32_MAX),
         ):
@@ -325,8 +338,6 @@ class _Checker:
             self.fail(f"{where}: copies {src.dtype} '{src.name}' into {dst.dtype} '{dst.name}'")
         if dst.kind not in (TensorKind.OUTPUT, TensorKind.SCRATCH):
             self.fail(f"{where}: destination '{dst.name}' is not an output or scratch tensor")
-        if 0 in c.sizes:
-            return
         for label, tensor, base, strides in (("source", src, c.src_base, c.src_strides),
                                              ("destination", dst, c.dst_base, c.dst_strides)):  # fmt: skip
             spans = [s * (n - 1) for s, n in zip(strides, c.sizes, strict=True)]
@@ -334,6 +345,11 @@ class _Checker:
             hi = base + sum(max(0, x) for x in spans)
             if lo < 0 or hi >= tensor_numel(tensor):
                 self.fail(f"{where}: {label} elements [{lo}, {hi}] leave tensor '{tensor.name}'")
+        count = math.prod(c.sizes)  # Python ints: no overflow
+        if count > tensor_numel(dst):
+            self.fail(
+                f"{where}: copies {count} elements into tensor '{dst.name}' of {tensor_numel(dst)} elements"
+            )
 
     def check_param(self, i: int, a: ActParam) -> None:
         where = f"param {i}"
@@ -360,6 +376,49 @@ class _Checker:
         self.int_field(f"{where}: pc_begin", begin, 0, size)
         self.int_field(f"{where}: pc_end", end, begin, size)
 
+    # --- outputs ------------------------------------------------------------------
+    def check_outputs_written(self, info: CodeInfo) -> None:
+        """Every element of every model output is written by a STORE or a DCOPY.
+
+        Exact and static: a store's elements depend only on the innermost loop index i in
+        [0, trip), and over all i a forward, a reversed and a sequence-masked store cover the
+        same elements (a masked row's element at step i >= len stays zero, as ONNX defines it).
+        """
+        p = self.p
+        outputs = {n: t for n, t in enumerate(p.tensors) if t.kind == TensorKind.OUTPUT}
+        total = sum(tensor_numel(t) for t in outputs.values())
+        if total > MAX_CHECKED_OUTPUT_ELEMENTS:
+            self.fail(
+                f"model outputs hold {total} elements, above the {MAX_CHECKED_OUTPUT_ELEMENTS} a binary may declare"
+            )
+        written = {n: np.zeros(tensor_numel(t), bool) for n, t in outputs.items()}
+        for pc, ins in enumerate(p.instructions):
+            if ins.opcode == Opcode.STORE and p.dmas[ins.a].tensor in written:
+                d = p.dmas[ins.a]
+                steps = info.trip[pc] if d.step_stride else 1
+                work = steps * d.nrows * d.ncols
+                if work > MAX_CHECKED_OUTPUT_ELEMENTS:
+                    self.fail(
+                        f"pc {pc} (store): writes {work} elements per run of its loop, above {MAX_CHECKED_OUTPUT_ELEMENTS}"
+                    )
+                rows = np.arange(d.nrows, dtype=np.int64)[:, None] * d.row_stride + np.arange(
+                    d.ncols, dtype=np.int64
+                )
+                e = np.arange(steps, dtype=np.int64)[:, None, None] * d.step_stride
+                written[d.tensor][(d.base + e + rows).reshape(-1)] = True
+            elif ins.opcode == Opcode.DCOPY and p.copies[ins.a].dst in written:
+                c = p.copies[ins.a]
+                written[c.dst][strided_index(c.dst_base, c.sizes, c.dst_strides)] = True
+        for n, mask in written.items():
+            missing = np.flatnonzero(~mask)
+            if missing.size:
+                t = outputs[n]
+                first = [int(x) for x in np.unravel_index(int(missing[0]), t.shape)] if t.shape else []
+                self.fail(
+                    f"output '{t.name}': {missing.size} of {mask.size} elements are never written "
+                    f"(first {first}): no store or copy produces them"
+                )
+
     # --- code ---------------------------------------------------------------------
     def check_code(self) -> CodeInfo:
         code = self.p.instructions
@@ -367,18 +426,27 @@ class _Checker:
         depth: list[int] = []
         loop_end: dict[int, int] = {}
         stack: list[tuple[int, int]] = []  # (pc of LOOP, trip count)
+        busy: list[bool] = []  # per open loop: its body holds a unit instruction
         for pc, ins in enumerate(code):
             self.check_encoding(pc, ins)
             if ins.opcode == Opcode.ENDLOOP:
                 if not stack:
                     self.fail(f"pc {pc}: endloop without a matching loop")
-                loop_end[stack.pop()[0]] = pc
+                start = stack.pop()[0]
+                if not busy.pop():
+                    self.fail(f"pc {start} (loop): the body executes no instruction (an empty loop)")
+                if busy:
+                    busy[-1] = True
+                loop_end[start] = pc
+            elif ins.opcode != Opcode.LOOP and busy:
+                busy[-1] = True
             trip.append(stack[-1][1] if stack else 1)
             depth.append(len(stack))
             if ins.opcode == Opcode.LOOP:
                 if len(stack) == spec.MAX_LOOP_DEPTH:
                     self.fail(f"pc {pc}: loops nest deeper than {spec.MAX_LOOP_DEPTH}")
                 stack.append((pc, ins.imm))
+                busy.append(False)
         if stack:
             self.fail(f"pc {stack[-1][0]}: loop is never closed by an endloop")
         for pc, ins in enumerate(code):

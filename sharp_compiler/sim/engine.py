@@ -8,12 +8,15 @@ per iteration in Python (time steps are never unrolled in the binary).
 from __future__ import annotations
 
 import math
+import time
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 import numpy as np
 
+from sharp_compiler.hw.numerics import NumericsWarning, count_nonfinite
 from sharp_compiler.isa.program import Program, TensorKind
 from sharp_compiler.isa.spec import Opcode
 from sharp_compiler.isa.validate import CodeInfo
@@ -21,14 +24,20 @@ from sharp_compiler.sim import trace as trace_module
 from sharp_compiler.sim.errors import SimError
 from sharp_compiler.sim.facts import instruction_facts
 from sharp_compiler.sim.hazards import HazardChecker
+from sharp_compiler.sim.init_check import InitChecker
 from sharp_compiler.sim.kernels import Kernel, build_kernels, check_sequence_lengths
 from sharp_compiler.sim.memory import allocate
+from sharp_compiler.sim.periodic import Periodic, shift_invariant
 from sharp_compiler.sim.stats import build_stats
 from sharp_compiler.sim.timing import Timing, scoreboard_windows
 from sharp_compiler.sim.trace import TraceRecorder
 
-MAX_DYNAMIC_INSTRUCTIONS = 50_000_000
-"""Largest number of instructions one simulation executes (loops expanded)."""
+DEFAULT_MAX_INSTRUCTIONS = 5_000_000
+"""Default limit on the instructions one simulation executes (loops expanded, each iteration counts
+one): with the hazard checker on, about a minute on the project machine at worst (docs/simulator.md)."""
+PROGRESS_SECONDS = 5.0
+"""A long run calls its `progress` callback this often."""
+Progress = Callable[[int, int], None]  # (instructions done, instructions in all)
 
 Tree = list[Union[int, "Loop"]]
 
@@ -70,7 +79,8 @@ def loop_tree(program: Program, info: CodeInfo) -> Tree:
 
 
 def dynamic_count(tree: Tree) -> int:
-    return sum(item.trip * dynamic_count(item.body) if isinstance(item, Loop) else 1 for item in tree)
+    """Instructions executed, loops expanded; every loop iteration also costs one (its branch)."""
+    return sum(item.trip * (1 + dynamic_count(item.body)) if isinstance(item, Loop) else 1 for item in tree)
 
 
 def run(
@@ -81,13 +91,17 @@ def run(
     trace: bool,
     check_hazards: bool,
     timing: str,
+    max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
+    fast_forward: bool = True,
+    progress: Progress | None = None,
 ) -> SimResult:
     cfg = info.config
     tree = loop_tree(program, info)
     executed = dynamic_count(tree)
-    if executed > MAX_DYNAMIC_INSTRUCTIONS:
+    if executed > max_instructions:
         raise SimError(
-            f"the program executes {executed} instructions, above the simulator's {MAX_DYNAMIC_INSTRUCTIONS}"
+            f"the program executes {executed} instructions (loops expanded), above the limit of "
+            f"{max_instructions} (sharp-run --max-instructions N raises it)"
         )
     memory = allocate(program, inputs)
     check_sequence_lengths(program, info, memory)
@@ -104,8 +118,11 @@ def run(
     windows = scoreboard_windows(program, facts)
     clock = Timing(cfg, facts, windows=windows, tile_mode=timing == "tile", trace=recorder, hazards=hazards)
     with np.errstate(all="ignore"):  # inf/nan in the data are results, not warnings
-        kernels = build_kernels(program, info, memory)
-        _execute(tree, 0, kernels, clock.step)
+        kernels, saturated = build_kernels(program, info, memory)
+        InitChecker(program, facts).wrap(kernels)
+        executor = _Executor(program, facts, kernels, clock, hazards, fast_forward and recorder is None
+                             and timing == "fast", progress, executed)  # fmt: skip
+        executor.block(tree, 0)
     cycles = clock.finish()
     stats = build_stats(program, cfg, facts, clock, cycles, timing)
     outputs = {
@@ -113,20 +130,93 @@ def run(
         for n, t in enumerate(program.tensors)
         if t.kind == TensorKind.OUTPUT
     }
+    stats["fp16"] = fp16_stats(program, saturated[0], outputs)
     events = recorder.events(f"SHARP {cfg.name}") if recorder is not None else None
     return SimResult(outputs, stats, events, recorder.dropped if recorder is not None else 0)
 
 
-def _execute(tree: Tree, i: int, kernels: list[Kernel | None], step: Callable[[int, int], None]) -> None:
-    for item in tree:
-        if isinstance(item, Loop):
-            for j in range(item.trip):
-                _execute(item.body, j, kernels, step)
-            continue
-        kernel = kernels[item]
-        if kernel is not None:
-            kernel(i)
-        step(item, i)
+def fp16_stats(program: Program, saturated: int, outputs: Mapping[str, np.ndarray]) -> dict[str, int]:
+    """`stats["fp16"]`: operand values saturated, NaN/Inf output values; one warning line if any."""
+    nonfinite = sum(count_nonfinite(v) for v in outputs.values())
+    if saturated or nonfinite:
+        warnings.warn(
+            NumericsWarning(
+                f"{program.precision}: {saturated} array operand value(s) saturated to +-65504, "
+                f"{nonfinite} output value(s) are NaN or Inf (docs/precision.md)"
+            ),
+            stacklevel=3,
+        )
+    return {"saturated": saturated, "nonfinite": nonfinite}
+
+
+class _Executor:
+    """Walks the loop tree: kernels in program order, timing per instruction, loops fast-forwarded
+    once their timing is proven periodic (`periodic`), progress reported on long runs."""
+
+    def __init__(self, program: Program, facts: list, kernels: list[Kernel | None], timing: Timing,
+                 hazards: HazardChecker | None, fast_forward: bool, progress: Progress | None, total: int) -> None:  # fmt: skip
+        self.p, self.facts, self.kernels, self.timing, self.hazards = program, facts, kernels, timing, hazards
+        self.fast_forward, self.progress, self.total = fast_forward, progress, total
+        self.done = 0
+        self.reported = time.monotonic()
+
+    def block(self, tree: Tree, i: int) -> None:
+        kernels, step = self.kernels, self.timing.step
+        for item in tree:
+            if isinstance(item, Loop):
+                self.loop(item)
+                continue
+            kernel = kernels[item]
+            if kernel is not None:
+                kernel(i)
+            step(item, i)
+        self.done += len(tree)
+
+    def loop(self, loop: Loop) -> None:
+        flat = all(not isinstance(item, Loop) for item in loop.body)
+        body: list[int] = [item for item in loop.body if not isinstance(item, Loop)]
+        periodic = None
+        if flat and self.fast_forward and shift_invariant(self.p, self.facts, body, self.hazards):
+            periodic = Periodic(self.p, self.facts, body, self.timing, self.hazards)
+        previous = None
+        for j in range(loop.trip):
+            self.block(loop.body, j)
+            self.done += 1
+            self.tick()
+            if periodic is None or not _checked(j):
+                previous = None
+                continue
+            current = periodic.snapshot(j)
+            if previous is not None and previous.key == current.key and j + 1 < loop.trip:
+                self.kernels_only(body, j + 1, loop.trip)
+                periodic.advance(previous, current, loop.trip - 1 - j, j)
+                return
+            previous = current
+
+    def kernels_only(self, body: list[int], first: int, trip: int) -> None:
+        """The functional work of iterations [first, trip) (their timing is fast-forwarded)."""
+        kernels, per_iteration = self.kernels, len(body) + 1
+        calls: list[Kernel] = []
+        for j in range(first, trip):
+            if (j - first) % 32 == 0:  # re-read: a checking kernel swaps itself out once settled
+                calls = [k for k in (kernels[pc] for pc in body) if k is not None]
+                self.tick()
+            for kernel in calls:
+                kernel(j)
+            self.done += per_iteration
+
+    def tick(self) -> None:
+        if self.progress is None:
+            return
+        now = time.monotonic()
+        if now - self.reported >= PROGRESS_SECONDS:
+            self.reported = now
+            self.progress(self.done, self.total)
+
+
+def _checked(j: int) -> bool:
+    """Iterations after which a snapshot is taken: every one of the first 16, then pairs every 16."""
+    return j < 16 or j % 16 in (0, 1)
 
 
 def _layer_of_pc(program: Program) -> list[str | None]:

@@ -16,3 +16,7 @@ class SimInputError(SimError, ValueError):
 
 class HazardError(SimError):
     """Two instructions on different units touch the same buffer words without a token ordering them."""
+
+
+class UninitializedReadError(SimError):
+    """An instruction reads a buffer word that no earlier instruction wrote."""

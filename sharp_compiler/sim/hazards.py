@@ -64,7 +64,7 @@ class HazardChecker:
             self._record(access)
         self.steps += 1
         if self.steps % PRUNE_EVERY == 0:
-            self._prune(clocks)
+            self.prune(clocks)
 
     def _access(self, view: int, unit: int, seq: int, pc: int, i: int, write: bool) -> Access:
         v: View = self.p.views[view]
@@ -93,7 +93,7 @@ class HazardChecker:
                 return
         records.append(access)
 
-    def _prune(self, clocks: list[list[int]]) -> None:
+    def prune(self, clocks: list[list[int]]) -> None:
         """Drop accesses every other unit is already ordered after (no future access can race them)."""
         seen = [min(clocks[w][u] for w in range(len(clocks)) if w != u) for u in range(len(clocks))]
         for region, records in self.records.items():

@@ -4,19 +4,21 @@
 enclosing loop, 0 outside loops) with its views, DRAM windows and constants
 resolved once, so that running a loop body costs one Python call per
 instruction. Precision "fp16": MVM operands entering the array (the source
-vectors, and the weights at LOADW) are rounded to fp16; products and sums are
-fp32. Everything else is fp32.
+vectors, and the weights at LOADW) are rounded to fp16, saturating at +-65504
+(`hw.numerics.to_fp16`, counted); products and sums are fp32. Everything else is fp32.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 
+from sharp_compiler.hw.numerics import fp16_overflows, to_fp16
 from sharp_compiler.isa.program import DmaDesc, Instruction, Program, TensorKind, View
-from sharp_compiler.isa.spec import Flag, Opcode
-from sharp_compiler.isa.validate import CodeInfo, f32_from_bits
+from sharp_compiler.isa.spec import ActFn, Flag, Opcode
+from sharp_compiler.isa.validate import CodeInfo, f32_from_bits, strided_index
 from sharp_compiler.sim.activations import activation, layer_norm, softmax
 from sharp_compiler.sim.errors import SimError, SimInputError
 from sharp_compiler.sim.memory import Memory
@@ -25,14 +27,55 @@ F32, F16 = np.float32, np.float16
 Kernel = Callable[[int], None]
 Getter = Callable[[int], np.ndarray]
 
-MAX_COPY_ELEMENTS = 1 << 28
+MAX_COPY_ELEMENTS = 1 << 24
 """Largest DCOPY (elements) the simulator executes."""
+MAX_BATCH_BYTES = 256 << 20
+"""Largest source + product of an `InputBatch`."""
 
 
-def build_kernels(program: Program, info: CodeInfo, memory: Memory) -> list[Kernel | None]:
-    """Per pc: the closure that executes the instruction, or None (control, tile config, nop)."""
+class InputBatch:
+    """The products of one MVM for every iteration of its loop, computed at once (see `input_batch`).
+
+    Each use checks that the source rows are the ones loaded and that the weights are the same
+    read-only constant memory as when the batch was computed (a `loadw` binds constants
+    zero-copy, and constants are never written); anything else falls back to the plain product, so
+    the batch changes the speed and the order of the fp32 sums, nothing else.
+    """
+
+    def __init__(self, flat: np.ndarray, d: DmaDesc, trip: int, fp16: bool, saturated: list[int]) -> None:
+        grid = np.arange(d.nrows, dtype=np.int64)[:, None] * d.row_stride + np.arange(d.ncols, dtype=np.int64)
+        steps = np.arange(trip, dtype=np.int64)[:, None, None] * d.step_stride
+        self.raw = flat[d.base + steps + grid].astype(F32)  # [trip, nrows, ncols]
+        self.x = self.raw
+        self.counts = np.zeros(trip, np.int64)
+        if fp16:
+            half, total = to_fp16(self.raw)
+            if total:
+                self.counts = fp16_overflows(self.raw).reshape(trip, -1).sum(axis=1)
+            self.x = half.astype(F32)
+        self.saturated = saturated
+        self.products: np.ndarray | None = None
+        self.weights_key: tuple[int, tuple[int, ...], tuple[int, ...]] | None = None
+
+    def product(self, i: int, x: np.ndarray, weights: np.ndarray) -> np.ndarray | None:
+        if weights.flags.writeable:  # not a bound constant block (a buffer region can change)
+            return None
+        key = (weights.__array_interface__["data"][0], weights.shape, weights.strides)
+        if self.products is None:
+            trip, n, k = self.x.shape
+            self.products = (self.x.reshape(trip * n, k) @ weights.T).reshape(trip, n, -1)
+            self.weights_key = key
+        if key != self.weights_key or not np.array_equal(x, self.raw[i], equal_nan=True):
+            return None
+        self.saturated[0] += int(self.counts[i])
+        return self.products[i]
+
+
+def build_kernels(program: Program, info: CodeInfo, memory: Memory) -> tuple[list[Kernel | None], list[int]]:
+    """Per pc: the closure that executes the instruction, or None (control, tile config, nop);
+    and the one-element counter of fp16 operand values the run saturates (`hw.numerics`)."""
     builder = _Builder(program, info, memory)
-    return [builder.kernel(pc, ins) for pc, ins in enumerate(program.instructions)]
+    return [builder.kernel(pc, ins) for pc, ins in enumerate(program.instructions)], builder.saturated
 
 
 def check_sequence_lengths(program: Program, info: CodeInfo, memory: Memory) -> None:
@@ -76,6 +119,7 @@ class _Builder:
         self.info = info
         self.mem = memory
         self.fp16 = program.precision == "fp16"
+        self.saturated = [0]  # fp16 operand values saturated to +-65504 (hw.numerics)
         self.converted: dict[int, np.ndarray] = {}
         self.bindings: dict[int, tuple[tuple[int, int, int, int], np.ndarray]] = {}
 
@@ -199,7 +243,9 @@ class _Builder:
             if flat.dtype == F32 and not self.fp16:
                 cached = flat  # already exact: a zero-copy view of the constant section
             elif self.fp16 and flat.dtype != F16:
-                cached = flat.astype(F16).astype(F32)
+                half, saturated = to_fp16(flat)
+                self.saturated[0] += saturated
+                cached = half.astype(F32)
             else:
                 cached = flat.astype(F32)
             self.converted[tensor] = cached
@@ -255,14 +301,14 @@ class _Builder:
 
     def k_dcopy(self, pc: int, ins: Instruction) -> Kernel:
         c = self.p.copies[ins.a]
-        count = int(np.prod(c.sizes, dtype=np.int64)) if 0 not in c.sizes else 0
+        count = math.prod(c.sizes)  # Python ints: no int64 wrap-around
         if count > MAX_COPY_ELEMENTS:
             raise SimError(
                 f"pc {pc} (dcopy): copies {count} elements, above the simulator's {MAX_COPY_ELEMENTS}"
             )
         src_flat, dst_flat = self.mem.dram[c.src], self.mem.dram[c.dst]
-        src_index = _strided_index(c.src_base, c.sizes, c.src_strides)
-        dst_index = _strided_index(c.dst_base, c.sizes, c.dst_strides)
+        src_index = strided_index(c.src_base, c.sizes, c.src_strides)
+        dst_index = strided_index(c.dst_base, c.sizes, c.dst_strides)
 
         def dcopy(i: int) -> None:
             dst_flat[dst_index] = src_flat[src_index]
@@ -280,12 +326,24 @@ class _Builder:
     # --- array --------------------------------------------------------------------------
     def k_mvm(self, pc: int, ins: Instruction) -> Kernel:
         dst, src, weights = self.view(ins.a), self.view(ins.b), self.weight_getter(ins.c)
-        accumulate, fp16 = bool(ins.flags & Flag.ACCUMULATE), self.fp16
+        accumulate, fp16, saturated = bool(ins.flags & Flag.ACCUMULATE), self.fp16, self.saturated
+        batch = self.input_batch(pc, ins)
 
         def mvm(i: int) -> None:
             x = src(i)
+            if batch is not None:
+                product = batch.product(i, x, weights(i))
+                if product is not None:
+                    if accumulate:
+                        out = dst(i)
+                        out += product
+                    else:
+                        dst(i)[...] = product
+                    return
             if fp16:
-                x = x.astype(F16).astype(F32)
+                half, count = to_fp16(x)
+                saturated[0] += count
+                x = half.astype(F32)
             product = x @ weights(i).T
             if accumulate:
                 out = dst(i)
@@ -295,9 +353,64 @@ class _Builder:
 
         return mvm
 
+    def input_batch(self, pc: int, ins: Instruction) -> InputBatch | None:
+        """An `InputBatch` when the MVM's source is loaded, in the same loop body, from an input or constant.
+
+        The source rows of every iteration are then known before the loop runs (inputs and
+        constants are never written), so the products of all iterations can be one matrix
+        product instead of `trip` matrix-vector products, which read the weights `trip` times.
+        """
+        trip = self.info.trip[pc]
+        if trip < 2:
+            return None
+        loops = [start for start, end in self.info.loop_end.items() if start < pc < end]
+        if not loops:
+            return None
+        start = max(loops)
+        for other in range(start + 1, self.info.loop_end[start]):
+            load = self.p.instructions[other]
+            if (
+                load.opcode != Opcode.LOAD
+                or load.a != ins.b
+                or load.flags
+                or self.info.depth[other] != self.info.depth[pc]
+            ):
+                continue
+            d = self.p.dmas[load.b]
+            if d.lens >= 0 or self.p.tensors[d.tensor].kind not in (TensorKind.INPUT, TensorKind.CONST):
+                continue
+            m = self.p.views[ins.a].ncols
+            if trip * d.nrows * (m + d.ncols) * 4 > MAX_BATCH_BYTES:
+                return None
+            return InputBatch(self.mem.dram[d.tensor], d, trip, self.fp16, self.saturated)
+        return None
+
     # --- activation unit ---------------------------------------------------------------
     def k_act(self, pc: int, ins: Instruction) -> Kernel:
         dst, src, fn = self.view(ins.a), self.view(ins.b), activation(self.p.params[ins.c])
+        out, arg = self.fixed(ins.a), self.fixed(ins.b)
+        if out is not None and arg is not None:
+            param = self.p.params[ins.c]
+            fn_id = ActFn(param.fn)
+            if param.clip is None and out.shape == arg.shape and fn_id in (ActFn.TANH, ActFn.RELU):
+                # the same ufunc as `activations`, written in place: the same bits
+                if fn_id == ActFn.TANH:
+
+                    def act_tanh(i: int) -> None:
+                        np.tanh(arg, out)
+
+                    return act_tanh
+                zero = F32(0)
+
+                def act_relu(i: int) -> None:
+                    np.maximum(arg, zero, out=out)
+
+                return act_relu
+
+            def act_fixed(i: int) -> None:
+                out[...] = fn(arg)
+
+            return act_fixed
 
         def act(i: int) -> None:
             dst(i)[...] = fn(src(i))
@@ -321,7 +434,22 @@ class _Builder:
         return run_layer_norm
 
     # --- cell updater --------------------------------------------------------------------
+    def fixed(self, index: int) -> np.ndarray | None:
+        """The window of a view that does not move with the loop index (row_step 0), else None."""
+        v = self.p.views[index]
+        if v.row_step:
+            return None
+        return self.mem.regions[v.region][v.row0 : v.row0 + v.nrows, v.col0 : v.col0 + v.ncols]
+
     def binary(self, ins: Instruction, ufunc: np.ufunc) -> Kernel:
+        fixed = [self.fixed(n) for n in (ins.a, ins.b, ins.c)]
+        if all(w is not None for w in fixed):  # no per-call window look-ups
+            out, left, right = fixed
+
+            def apply_fixed(i: int) -> None:
+                ufunc(left, right, out)  # positional out: no keyword parsing
+
+            return apply_fixed
         dst, b, c = self.view(ins.a), self.view(ins.b), self.view(ins.c)
 
         def apply(i: int) -> None:
@@ -339,6 +467,14 @@ class _Builder:
         return self.binary(ins, np.multiply)
 
     def k_vfma(self, pc: int, ins: Instruction) -> Kernel:
+        fixed = [self.fixed(n) for n in (ins.a, ins.b, ins.c, ins.d)]
+        if all(w is not None for w in fixed):
+            out, fb, fc, fd = fixed
+
+            def vfma_fixed(i: int) -> None:
+                np.add(fb * fc, fd, out)
+
+            return vfma_fixed
         dst, b, c, d = self.view(ins.a), self.view(ins.b), self.view(ins.c), self.view(ins.d)
 
         def vfma(i: int) -> None:
@@ -377,11 +513,3 @@ class _Builder:
             dst(i)[...] = value
 
         return vfill
-
-
-def _strided_index(base: int, sizes: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
-    """Flat element indices base + sum(k_j * strides[j]) over k < sizes, in row-major k order."""
-    index = np.array(base, dtype=np.int64)
-    for size, stride in zip(sizes, strides, strict=True):
-        index = np.add.outer(index, np.arange(size, dtype=np.int64) * stride)
-    return index.reshape(-1)

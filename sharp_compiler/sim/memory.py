@@ -19,9 +19,9 @@ from sharp_compiler.isa.program import Program, Tensor, TensorKind
 from sharp_compiler.isa.validate import tensor_numel
 from sharp_compiler.sim.errors import SimError, SimInputError
 
-MAX_DRAM_BYTES = 4 << 30
+MAX_DRAM_BYTES = 1 << 30
 """Largest total size of the output and scratch tensors the simulator allocates."""
-MAX_BUFFER_BYTES = 4 << 30
+MAX_BUFFER_BYTES = 1 << 30
 """Largest total size of the buffer regions the simulator allocates."""
 
 

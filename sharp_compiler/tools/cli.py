@@ -12,9 +12,12 @@ import argparse
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, NoReturn
+
+from sharp_compiler.hw.numerics import NumericsWarning
 
 
 class ToolError(Exception):
@@ -127,10 +130,14 @@ def parse_shape_option(values: Sequence[str] | None) -> dict[str, tuple[int, ...
 
 
 def one_line(err: BaseException) -> str:
-    """The first non-empty line of an error's message (xDSL appends the whole module below it)."""
+    """An error's message on one line: xDSL's diagnostics keep their first line (the module is
+    appended below it); any other message is joined (e.g. a graph cycle's, which lists nodes)."""
+    from xdsl.utils.exceptions import DiagnosticException
+
     text = str(err).strip()
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return " ".join(first.split()) or type(err).__name__
+    if isinstance(err, DiagnosticException):
+        text = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return " ".join(text.split()) or type(err).__name__
 
 
 def is_user_error(err: BaseException) -> bool:
@@ -143,9 +150,16 @@ def is_user_error(err: BaseException) -> bool:
 
 
 def run_tool(name: str, body: Callable[[], int]) -> int:
-    """Run a tool body, turning every failure into one line on stderr."""
+    """Run a tool body, turning every failure into one line on stderr, each numerics warning too."""
+
+    def show(message: Warning | str, category: type[Warning], *_args: object, **_kwargs: object) -> None:
+        sys.stderr.write(f"{name}: warning: {' '.join(str(message).split())}\n")
+
     try:
-        return body()
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", NumericsWarning)
+            warnings.showwarning = show
+            return body()
     except KeyboardInterrupt:
         sys.stderr.write(f"{name}: error: interrupted\n")
         return 130

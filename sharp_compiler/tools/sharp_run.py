@@ -1,7 +1,7 @@
 """`sharp-run`: run a SHARP binary on inputs; write outputs, statistics and a timeline.
 
     sharp-run OUT.sbin --inputs IN.npz -o OUT.npz [--stats STATS.json] [--trace TRACE.json]
-              [--timing fast|tile] [--no-check] [-q]
+              [--timing fast|tile] [--no-check] [--max-instructions N] [-q]
 
 npz keys are the model's ONNX input and output names. Every failure prints one
 line, ``sharp-run: error: ...``, exits non-zero and leaves no output file
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
         "--timing", choices=("fast", "tile"), default="fast", help="timing model (default: fast)"
     )
     parser.add_argument("--no-check", action="store_true", help="skip the hazard checker")
+    parser.add_argument(
+        "--max-instructions",
+        type=int,
+        metavar="N",
+        default=None,
+        help="refuse programs that execute more than N instructions, loops expanded (default 5000000)",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     return parser
 
@@ -56,7 +64,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sharp_compiler.sim import SharpBinaryError, SimError, load, simulate, trace_document
+    from sharp_compiler.hw.numerics import NumericsWarning
+    from sharp_compiler.sim import (
+        DEFAULT_MAX_INSTRUCTIONS,
+        SharpBinaryError,
+        SimError,
+        load,
+        simulate,
+        trace_document,
+    )
 
     input_file(args.binary, ".sbin binary")
     for path in (args.output, args.stats, args.trace):
@@ -67,10 +83,16 @@ def _run(args: argparse.Namespace) -> int:
     except SharpBinaryError as err:
         raise ToolError(str(err)) from None
     inputs = _read_inputs(args.inputs)
+    limit = DEFAULT_MAX_INSTRUCTIONS if args.max_instructions is None else args.max_instructions
+    if limit < 1:
+        raise ToolError(f"--max-instructions must be a positive integer, got {limit}")
     try:
-        result = simulate(
-            program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", NumericsWarning)
+            result = simulate(
+                program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing,
+                max_instructions=limit, progress=None if args.quiet else _progress,
+            )  # fmt: skip
     except SimError as err:
         raise ToolError(str(err)) from None
     writers: list[tuple[str | Path, Writer]] = []
@@ -78,14 +100,29 @@ def _run(args: argparse.Namespace) -> int:
         outputs: dict[str, Any] = dict(result.outputs)
         writers.append((args.output, lambda f: np.savez(f, **outputs)))
     if args.stats:
-        writers.append((args.stats, lambda f: f.write(json.dumps(result.stats, indent=2).encode() + b"\n")))
+        try:  # strict JSON: config ranges keep every statistic finite; never write Infinity or NaN
+            stats_text = json.dumps(result.stats, indent=2, allow_nan=False).encode() + b"\n"
+        except ValueError as err:
+            raise ToolError(f"{args.stats}: statistics are not finite ({err})") from None
+        writers.append((args.stats, lambda f: f.write(stats_text)))
     if args.trace:
         document = trace_document(result.trace or [], result.trace_dropped)
         writers.append((args.trace, lambda f: f.write(json.dumps(document).encode())))
     atomic_write_all(writers)
+    for warning in caught:
+        if issubclass(warning.category, NumericsWarning):
+            sys.stderr.write(f"{PROG}: warning: {' '.join(str(warning.message).split())}\n")
     if not args.quiet:
         sys.stderr.write(summary(result.stats))
     return 0
+
+
+def _progress(done: int, total: int) -> None:
+    """One line on stderr every few seconds of a long run."""
+    sys.stderr.write(
+        f"{PROG}: progress: {done} of {total} instructions ({100 * done / max(total, 1):.0f}%)\n"
+    )
+    sys.stderr.flush()
 
 
 def _read_inputs(path: str | None) -> dict[str, np.ndarray]:

@@ -69,6 +69,7 @@ from sharp_compiler.dialects.sharp_attrs import (
     WindowAttr,
 )
 from sharp_compiler.hw.config import DEFAULT_PRESET, HwConfig, load_config
+from sharp_compiler.hw.numerics import weight_array
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.dense_layers import DENSE_LOWERINGS
 from sharp_compiler.transforms.glue_copies import GLUE_OPS, copy_op, flat_copy, lower_glue
@@ -298,12 +299,14 @@ class _Lowering:
         for d, reverse in enumerate(node.directions):
             name = self.unique(f"{base}_{'bwd' if reverse else 'fwd'}")
             wbytes = self.cfg.weight_bytes_per_element(self.precision)
-            wtype = np.float16 if self.precision == "fp16" else np.float32
             sources: dict[str, WeightRows] = {}
             for key, values, val, k in (("W", w_all, w_val, input_size), ("R", r_all, r_val, hidden)):
                 if values is not None:
                     sources[key] = WeightRows(
-                        self.const_tensor(f"{name}_{key}", values[d][perm].astype(wtype)), k
+                        self.const_tensor(
+                            f"{name}_{key}", weight_array(values[d][perm], self.precision, f"{name}_{key}")
+                        ),
+                        k,
                     )
                 else:  # rows of direction d of the [D, G*H, K] input, in the lowering's gate order
                     sources[key] = WeightRows(self.tensor_of(val), k, d * gh * k, row_ranges(perm, gh))

@@ -24,6 +24,7 @@ from xdsl.ir import Block, Operation, Region
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import ActivationAttr, DramWindowAttr, WindowAttr
+from sharp_compiler.hw.numerics import weight_array
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.glue_copies import copy_op
 from sharp_compiler.transforms.recurrent_cells import WeightRows
@@ -71,8 +72,9 @@ def linear(lw: _Lowering, op: Operation) -> None:
     prologue: list[Operation] = []
     weight = lw.weight_values(w_val, f"{node}: weight")
     if weight is not None:
-        wtype = np.float16 if lw.precision == "fp16" else np.float32
-        w_sym = lw.const_tensor(f"{name}_Wt", np.ascontiguousarray(weight.T).astype(wtype))
+        w_sym = lw.const_tensor(
+            f"{name}_Wt", weight_array(np.ascontiguousarray(weight.T), lw.precision, f"{name}_Wt")
+        )
     else:  # a weight input [K, N]: a strided copy makes the [N, K] rows the array loads
         w_sym = lw.add_tensor(f"{name}_Wt", "scratch", (n, k))
         prologue.append(copy_op(lw.tensor_of(w_val), w_sym, [n, k], 0, [1, n], 0, [k, 1]))
