@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 import onnx
 import pytest
-from conftest import compile_model, rnn_model, stack_model
+from e2e_helpers import compile_model, rnn_model, stack_model
 from sharp_sim_builders import LstmCase, ProgramBuilder, config, hostile_binary, lstm_program
 
 from sharp_compiler import sim

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import compile_model, rnn_model, stack_model
+from e2e_helpers import compile_model, rnn_model, stack_model
 from sharp_sim_builders import LstmCase, ProgramBuilder, lstm_program
 
 from sharp_compiler import sim
