@@ -271,10 +271,16 @@ class _Lowering:
         h0_sym = self.tensor_of(init_h) if init_h is not None else None
         c0_sym = self.tensor_of(init_c) if init_c is not None else None
         base = rnn.symbol(node.onnx_node)
-        y_sym = self.result_tensor(op.results[0], f"{base}_Y")
+        transposed = batch_major_consumer(op.results[0]) if node.layout == 0 else None
+        if transposed is not None and op.results[0] not in self.output_names:
+            # Y's only use is the exporters' Transpose(0, 2, 1, 3): write its result directly.
+            y_sym = self.result_tensor(transposed, f"{base}_Y")
+        else:
+            transposed = None
+            y_sym = self.result_tensor(op.results[0], f"{base}_Y")
         yh_sym = self.result_tensor(op.results[1], f"{base}_Y_h")
         yc_sym = self.result_tensor(op.results[2], f"{base}_Y_c") if node.kind == "lstm" else None
-        geo = _Geometry(node.layout, steps, batch, hidden, ndir, input_size)
+        geo = _Geometry(node.layout, steps, batch, hidden, ndir, input_size, transposed is not None)
         gh = node.gates * hidden
         rows = steps * batch
         words = rows * (input_size + gh + (hidden if y_sym is not None else 0))
@@ -474,6 +480,8 @@ class _Lowering:
         whole = WindowAttr(ybuf, row0, t * b, 0, 0, h)
         if nd == 1:
             return [sharp.StoreOp(DramWindowAttr(y_sym, 0, t * b, h, h, 0), whole)]
+        if geo.batch_major_y:  # row t*B + b goes to Y[t, b, d, :]: one strided DMA
+            return [sharp.StoreOp(DramWindowAttr(y_sym, d * h, t * b, nd * h, h, 0), whole)]
         scratch = self.add_tensor(f"{name}_Y", "scratch", (t, b, h))
         return [
             sharp.StoreOp(DramWindowAttr(scratch, 0, t * b, h, h, 0), whole),
@@ -640,6 +648,8 @@ class _Geometry:
     hidden: int
     ndir: int
     input_size: int
+    batch_major_y: bool = False
+    """Y is written as [T, B, D, H] (the layout the exporters' Transpose(0, 2, 1, 3) produces)."""
 
     def x_window(self, sym: str, lens: str) -> DramWindowAttr:
         t, b, i = self.steps, self.batch, self.input_size
@@ -649,6 +659,8 @@ class _Geometry:
 
     def y_window(self, sym: str, d: int, lens: str) -> DramWindowAttr:
         t, b, h, nd = self.steps, self.batch, self.hidden, self.ndir
+        if self.layout == 0 and self.batch_major_y:  # [T, B, D, H]
+            return DramWindowAttr(sym, d * h, b, nd * h, h, b * nd * h, lens)
         if self.layout == 0:  # [T, D, B, H]
             return DramWindowAttr(sym, d * b * h, b, h, h, nd * b * h, lens)
         return DramWindowAttr(sym, d * h, b, t * nd * h, h, nd * h, lens)  # [B, T, D, H]
@@ -707,6 +719,17 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, candidate: Callable[..., _Lowe
         for old in [*lowering.layers, *lowering.buffers, *lowering.tensors]:
             old.erase()
     return {node: n for node, (_cycles, n) in best.items()}
+
+
+def batch_major_consumer(y: SSAValue) -> SSAValue | None:
+    """The result of the one `rnn.transpose` with perm [0, 2, 1, 3] that is Y's only use, if so."""
+    uses = list(y.uses)
+    if len(uses) != 1:
+        return None
+    user = uses[0].operation
+    if user.name != "rnn.transpose" or rnn.int_list_prop(user, "perm") != [0, 2, 1, 3]:
+        return None
+    return user.results[0]
 
 
 def defer_recurrent_weights(prologue: list[Operation], projection: Operation) -> None:

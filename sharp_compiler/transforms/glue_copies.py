@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, TensorType
+from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Operation, SSAValue
 
 from sharp_compiler.dialects import sharp
@@ -73,6 +73,8 @@ def lower_glue(lw: _Lowering, op: Operation) -> None:
     """One copy layer for a transpose, concat or slice (nothing for a reshape that aliases)."""
     src_val = op.operands[0]
     out = op.results[0]
+    if out in lw.value_tensor:  # its producer wrote it in place (a recurrent layer's transposed Y)
+        return
     if op.name == "rnn.reshape" and alias_reshape(lw, src_val, out):
         return
     node = rnn.str_prop(op, "onnx_node", op.name)
@@ -84,7 +86,7 @@ def lower_glue(lw: _Lowering, op: Operation) -> None:
     if op.name == "rnn.reshape":
         copies.append(flat_copy(lw.tensor_of(src_val), dst, math.prod(out_shape)))
     elif op.name == "rnn.transpose":
-        perm = _int_list_prop(op, "perm")
+        perm = rnn.int_list_prop(op, "perm")
         in_shape = rnn.shape_of(src_val)
         in_strides = contiguous_strides(in_shape)
         src_strides = [in_strides[p] for p in perm]
@@ -103,7 +105,7 @@ def lower_glue(lw: _Lowering, op: Operation) -> None:
     elif op.name == "rnn.slice":
         in_shape = rnn.shape_of(src_val)
         in_strides = contiguous_strides(in_shape)
-        starts, axes, steps = (_int_list_prop(op, k) for k in ("starts", "axes", "steps"))
+        starts, axes, steps = (rnn.int_list_prop(op, k) for k in ("starts", "axes", "steps"))
         src_strides, base = list(in_strides), 0
         for start, axis, step in zip(starts, axes, steps, strict=True):
             axis %= len(in_shape)
@@ -112,20 +114,6 @@ def lower_glue(lw: _Lowering, op: Operation) -> None:
         copies.append(copy_op(lw.tensor_of(src_val), dst, list(out_shape), base, src_strides, 0,
                             contiguous_strides(out_shape)))  # fmt: skip
     lw.layer(lw.unique(rnn.symbol(node)), "copy", node, copies)
-
-
-def _int_list_prop(op: Operation, name: str) -> list[int]:
-    attr = rnn.attr_of(op, name)
-    if attr is None:
-        raise LoweringError(f"{op.name} is missing '{name}'")
-    data = getattr(attr, "data", None)
-    if isinstance(attr, ArrayAttr):
-        return [a.value.data if isinstance(a, IntegerAttr) else int(a.data) for a in attr.data]  # type: ignore[union-attr]
-    if data is not None and hasattr(attr, "get_values"):
-        return [int(v) for v in attr.get_values()]  # type: ignore[attr-defined]
-    if isinstance(data, (tuple, list)):
-        return [int(v) for v in data]
-    raise LoweringError(f"{op.name} property '{name}' is not an integer list")
 
 
 def copy_op(src: str, dst: str, sizes: list[int], src_base: int, src_strides: list[int], dst_base: int,

@@ -169,3 +169,17 @@ def read_recurrent(op: Operation) -> RecurrentNode:
         input_forget=bool(int_prop(op, "input_forget", 0)),
         linear_before_reset=bool(int_prop(op, "linear_before_reset", 0)),
     )  # fmt: skip
+
+
+def int_list_prop(op: Operation, name: str) -> list[int]:
+    attr = attr_of(op, name)
+    if attr is None:
+        raise LoweringError(f"{op.name} is missing '{name}'")
+    data = getattr(attr, "data", None)
+    if isinstance(attr, ArrayAttr):
+        return [a.value.data if isinstance(a, IntegerAttr) else int(a.data) for a in attr.data]  # type: ignore[union-attr]
+    if data is not None and hasattr(attr, "get_values"):
+        return [int(v) for v in attr.get_values()]  # type: ignore[attr-defined]
+    if isinstance(data, (tuple, list)):
+        return [int(v) for v in data]
+    raise LoweringError(f"{op.name} property '{name}' is not an integer list")
