@@ -159,9 +159,10 @@ def main() -> int:
         "--emit-ir", out / "ir", "--inline-weights")  # fmt: skip
     run("sharp-run", out / "model.sbin", "--inputs", out / "inputs.npz", "-o", out / "outputs.npz",
         "--stats", out / "stats.json", "--trace", out / "trace.json")  # fmt: skip
+    (last_stage,) = sorted((out / "ir").glob("*-convert-sharp-to-isa.mlir"))
     run(
         "sharp-translate",
-        out / "ir" / "5-convert-sharp-to-isa.mlir",
+        last_stage,
         "--to-binary",
         "-o",
         out / "replayed.sbin",
