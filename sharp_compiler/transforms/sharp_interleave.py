@@ -37,6 +37,7 @@ from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
+from sharp_compiler.dialects.sharp_attrs import WindowAttr
 from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.dataflow_tokens import accesses
 from sharp_compiler.transforms.rnn_access import LoweringError
@@ -87,12 +88,55 @@ def _fits(
     return all(need[space] <= capacity[space] for space in need)
 
 
+def _shared_loads(first: sharp.LayerOp, pre_a: list[Operation], pre_b: list[Operation]) -> dict[str, str]:
+    """Buffers of the second prologue that load exactly what one of the first's loads (both
+    directions read the same whole input sequence), when nothing else in the first layer writes
+    that buffer: second's buffer -> first's."""
+    writers: dict[str, int] = {}
+    for op in first.walk():
+        if isinstance(op, sharp.InstructionOp):
+            for access in accesses(op):
+                if access.write:
+                    writers[access.resource] = writers.get(access.resource, 0) + 1
+    whole = {}
+    for op in pre_a:
+        if isinstance(op, sharp.LoadOp) and op.dst.row0.data == 0 and op.dst.col0.data == 0:
+            if writers.get(f"buffer @{op.dst.buffer.data}") == 1:
+                whole[(op.src, op.dst.nrows.data, op.dst.ncols.data, op.reverse is not None)] = op.dst.buffer.data
+    found = {}
+    for op in pre_b:
+        if isinstance(op, sharp.LoadOp) and op.dst.row0.data == 0 and op.dst.col0.data == 0:
+            key = (op.src, op.dst.nrows.data, op.dst.ncols.data, op.reverse is not None)
+            if key in whole:
+                found[op.dst.buffer.data] = whole[key]
+    return found
+
+
+def _rename_buffers(ops: list[Operation], renamed: dict[str, str]) -> None:
+    for outer in ops:
+        for op in outer.walk():
+            for key, attr in list(op.properties.items()):
+                if isinstance(attr, WindowAttr) and attr.buffer.data in renamed:
+                    op.properties[key] = WindowAttr(renamed[attr.buffer.data], attr.row0.data, attr.nrows.data,
+                                                    attr.row_step.data, attr.col0.data, attr.ncols.data)  # fmt: skip
+
+
 def fuse(first: sharp.LayerOp, second: sharp.LayerOp) -> None:
-    """Move `second`'s work into `first` (prologues, one loop, epilogues); `second` is erased."""
+    """Move `second`'s work into `first` (prologues, one loop, epilogues); `second` is erased.
+
+    A buffer the second prologue fills with exactly what a buffer of the first holds (the
+    input sequence both directions read) is dropped: the second direction reads the first's.
+    """
     a, b = _split(first), _split(second)
     assert a is not None and b is not None
     pre_a, loop_a, post_a = a
     pre_b, loop_b, post_b = b
+    renamed = _shared_loads(first, pre_a, pre_b)
+    for op in [o for o in pre_b if isinstance(o, sharp.LoadOp) and o.dst.buffer.data in renamed]:
+        pre_b.remove(op)
+        op.detach()
+        op.erase()
+    _rename_buffers([*pre_b, loop_b, *post_b], renamed)
     for op in pre_b:
         op.detach()
         first.body.block.insert_op_before(op, loop_a)
