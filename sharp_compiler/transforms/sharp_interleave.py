@@ -102,7 +102,9 @@ def _shared_loads(first: sharp.LayerOp, pre_a: list[Operation], pre_b: list[Oper
     for op in pre_a:
         if isinstance(op, sharp.LoadOp) and op.dst.row0.data == 0 and op.dst.col0.data == 0:
             if writers.get(f"buffer @{op.dst.buffer.data}") == 1:
-                whole[(op.src, op.dst.nrows.data, op.dst.ncols.data, op.reverse is not None)] = op.dst.buffer.data
+                whole[(op.src, op.dst.nrows.data, op.dst.ncols.data, op.reverse is not None)] = (
+                    op.dst.buffer.data
+                )
     found = {}
     for op in pre_b:
         if isinstance(op, sharp.LoadOp) and op.dst.row0.data == 0 and op.dst.col0.data == 0:
