@@ -22,10 +22,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-PRESET_NAMES = ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
+from sharp_compiler.hw.families import FAMILIES, PRESET_NAMES
+
+__all__ = ["PRESET_NAMES", "HwConfig", "HwConfigError", "config_from_dict", "config_from_json", "load_config"]
+
 DEFAULT_PRESET = "sharp-4k"
 PRECISIONS = ("fp16", "fp32")
-MIN_TILE_MACS = 64
 
 
 class HwConfigError(ValueError):
@@ -40,6 +42,8 @@ class HwConfig:
     """A SHARP machine: the multiplier array, the units, the memories, the energy table."""
 
     name: str
+    family: str
+    """The design and its budget scaling rule: sharp, epur-like or brainwave-like (`hw.families`)."""
     # --- multiplier array -------------------------------------------------
     macs: int
     """Number of multipliers in the array (the resource budget)."""
@@ -150,18 +154,10 @@ class HwConfig:
         return hashlib.blake2b(self.canonical_json().encode(), digest_size=16).digest()
 
     def with_budget(self, macs: int) -> HwConfig:
-        """The same machine with another multiplier count; tiles that no longer fit are dropped."""
-        if macs <= 0 or macs & (macs - 1):
-            raise HwConfigError(f"budget {macs} is not a positive power of two")
-        shapes = tuple(t for t in _tile_menu(macs) if t[0] * t[1] <= macs)
-        if not shapes:
-            raise HwConfigError(
-                f"budget {macs} is below the smallest tile, 8x8 ({MIN_TILE_MACS} multipliers)"
-            )
-        default = _closest_square(shapes, macs)
-        return dataclasses.replace(
-            self, name=f"{self.name}@{macs}", macs=macs, tile_shapes=shapes, default_tile=default
-        )
+        """The same design with another multiplier count, scaled by its family's rule."""
+        from sharp_compiler.hw.families import scale
+
+        return scale(self, macs)
 
     def with_precision(self, precision: str) -> HwConfig:
         if precision not in PRECISIONS:
@@ -172,29 +168,11 @@ class HwConfig:
         _validate(self)
 
 
-def _tile_menu(macs: int) -> list[TileShape]:
-    """Power-of-two tile geometries from 8x8 up to the whole array, aspect ratio <= 16."""
-    menu: list[TileShape] = []
-    rows = 8
-    while rows <= macs:
-        cols = 8
-        while rows * cols <= macs:
-            if max(rows, cols) // min(rows, cols) <= 16:
-                menu.append((rows, cols))
-            cols *= 2
-        rows *= 2
-    return menu
-
-
-def _closest_square(shapes: tuple[TileShape, ...], macs: int) -> TileShape:
-    """Default geometry of a derived budget: the square tile nearest a quarter of the array."""
-    squares = [t for t in shapes if t[0] == t[1]] or list(shapes)
-    return min(squares, key=lambda t: (abs(math.log2(t[0] * t[1] * 4 / macs)), t))
-
-
 def _validate(cfg: HwConfig) -> None:
     if cfg.macs <= 0:
         raise HwConfigError(f"{cfg.name}: macs must be positive, got {cfg.macs}")
+    if cfg.family not in FAMILIES:
+        raise HwConfigError(f"{cfg.name}: family '{cfg.family}' is not one of {', '.join(FAMILIES)}")
     if not cfg.tile_shapes:
         raise HwConfigError(f"{cfg.name}: tile_shapes is empty")
     for rows, cols in cfg.tile_shapes:
@@ -220,7 +198,7 @@ def _validate(cfg: HwConfig) -> None:
 
 
 _FIELD_TYPES: dict[str, type] = {
-    "name": str, "macs": int, "tile_shapes": list, "default_tile": list, "reconfigurable": bool,
+    "name": str, "family": str, "macs": int, "tile_shapes": list, "default_tile": list, "reconfigurable": bool,
     "cross_step_overlap": bool, "mult_latency": int, "accumulate_latency": int,
     "reconfig_cycles": int, "act_lanes": int, "act_latency": int, "cell_lanes": int,
     "cell_latency": int, "weight_buffer_bytes": int, "vector_buffer_bytes": int,
@@ -269,17 +247,21 @@ def _tile(value: Any) -> TileShape:
 
 
 def load_config(preset_or_path: str = DEFAULT_PRESET) -> HwConfig:
-    """Load a shipped preset by name or a JSON file by path."""
-    if preset_or_path in PRESET_NAMES:
-        text = resources.files("sharp_compiler.hw.presets").joinpath(f"{preset_or_path}.json").read_text()
-        origin = preset_or_path
-    else:
-        path = Path(preset_or_path)
-        if not path.is_file():
-            raise HwConfigError(
-                f"{preset_or_path}: not a preset ({', '.join(PRESET_NAMES)}) nor a readable file"
-            )
-        text, origin = path.read_text(), str(path)
+    """Load a preset by name (`FAMILY-Nk`, or a bare baseline family: its 4K point) or a JSON file by path."""
+    from sharp_compiler.hw.families import BASE_FILES, parse_preset
+
+    preset = parse_preset(preset_or_path)
+    if preset is not None:
+        family, macs = preset
+        text = resources.files("sharp_compiler.hw.presets").joinpath(f"{BASE_FILES[family]}.json").read_text()
+        base = config_from_dict(json.loads(text), BASE_FILES[family])
+        return base if base.macs == macs else base.with_budget(macs)
+    path = Path(preset_or_path)
+    if not path.is_file():
+        raise HwConfigError(
+            f"{preset_or_path}: not a preset ({', '.join(PRESET_NAMES)}, or FAMILY-Nk) nor a readable file"
+        )
+    text, origin = path.read_text(), str(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

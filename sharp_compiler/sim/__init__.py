@@ -56,15 +56,19 @@ def simulate(
     trace: bool = False,
     check_hazards: bool = False,
     timing: str = "fast",
+    numerics: bool = True,
 ) -> SimResult:
     """Run a program on the given inputs (keyed by ONNX input name).
 
     Raises `SharpBinaryError` for an invalid program, `SimInputError` for
     inputs that do not match the declared ones, `SimError` for a run that
     cannot complete (deadlock, leftover tokens, bad data) and `HazardError`
-    when `check_hazards` finds accesses that no token orders.
+    when `check_hazards` finds accesses that no token orders. `numerics=False` is the
+    timing-only mode: the kernels are skipped (no outputs), the statistics are the same.
     """
     if timing not in TIMING_MODES:
         raise ValueError(f"timing must be one of {', '.join(TIMING_MODES)}, got {timing!r}")
     info = validate(program)
-    return run(program, info, inputs, trace=trace, check_hazards=check_hazards, timing=timing)
+    return run(
+        program, info, inputs, trace=trace, check_hazards=check_hazards, timing=timing, numerics=numerics
+    )

@@ -3,15 +3,18 @@
 sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384]
              [--precision fp16|fp32] [--reconfigure per-layer|fixed] [--schedule sequential|dataflow]
              [--chunks N] [--input-shape NAME=D0,D1,...] [--emit-ir DIR]
+sharp-compile --print-config [--hw P] [--budget N] [--precision p]   (the effective config as JSON)
+sharp-compile --list-tiles [--hw P] [--budget N]                     (its legal tiles, one per line)
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sharp_compiler.hw.config import DEFAULT_PRESET, PRECISIONS
+from sharp_compiler.hw.config import DEFAULT_PRESET, PRECISIONS, HwConfig, load_config
 from sharp_compiler.tools.cli import (
     OneLineArgumentParser,
     ToolError,
@@ -25,8 +28,8 @@ BUDGETS_DOC = "multiplier count overriding the preset's (a power of two, e.g. 10
 
 def build_parser() -> OneLineArgumentParser:
     parser = OneLineArgumentParser(prog="sharp-compile", description="Compile an ONNX RNN model for SHARP.")
-    parser.add_argument("model", help="the .onnx model")
-    parser.add_argument("-o", "--output", required=True, help="the .sbin binary to write")
+    parser.add_argument("model", nargs="?", help="the .onnx model")
+    parser.add_argument("-o", "--output", help="the .sbin binary to write")
     parser.add_argument("--hw", default=DEFAULT_PRESET, help="hardware preset name or JSON file")
     parser.add_argument("--budget", type=int, default=None, help=BUDGETS_DOC)
     parser.add_argument(
@@ -41,7 +44,25 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
                         help="make a dynamic input static, e.g. x=25,1,64 (repeatable)")  # fmt: skip
     parser.add_argument("--emit-ir", metavar="DIR", help="also write the IR after each pass into DIR")
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the effective hardware configuration as JSON and exit")  # fmt: skip
+    parser.add_argument("--list-tiles", action="store_true",
+                        help="print the legal tile geometries (rows x cols) and exit")  # fmt: skip
     return parser
+
+
+def effective_config(hw: str, budget: int | None, precision: str) -> HwConfig:
+    """The machine `--hw/--budget/--precision` describe (what the binary's config section holds)."""
+    cfg = load_config(hw)
+    if budget:
+        cfg = cfg.with_budget(budget)
+    return cfg.with_precision(precision) if precision else cfg
+
+
+def describe_config(cfg: HwConfig, tiles: bool) -> str:
+    if tiles:
+        return "".join(f"{rows}x{cols}\n" for rows, cols in cfg.tile_shapes)
+    return json.dumps(cfg.to_dict(), indent=2) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,6 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.budget is not None and args.budget <= 0:
             raise ToolError(f"--budget must be a positive power of two, got {args.budget}")
+        if args.print_config or args.list_tiles:
+            cfg = effective_config(args.hw, args.budget, args.precision)
+            sys.stdout.write(describe_config(cfg, args.list_tiles))
+            return 0
+        if not args.model or not args.output:
+            raise ToolError("a model and -o OUTPUT are required (or --print-config / --list-tiles)")
         if args.chunks < 1:
             raise ToolError(f"--chunks must be a positive integer, got {args.chunks}")
         if not Path(args.model).is_file():

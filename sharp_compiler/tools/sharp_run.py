@@ -1,7 +1,7 @@
 """`sharp-run`: run a SHARP binary on inputs; write outputs, statistics and a timeline.
 
     sharp-run OUT.sbin --inputs IN.npz -o OUT.npz [--stats STATS.json] [--trace TRACE.json]
-              [--timing fast|tile] [--no-check] [-q]
+              [--timing fast|tile] [--timing-only] [--no-check] [-q]
 
 npz keys are the model's ONNX input and output names. Every failure prints one
 line, ``sharp-run: error: ...``, exits non-zero and leaves no output file
@@ -48,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timing", choices=("fast", "tile"), default="fast", help="timing model (default: fast)"
     )
+    parser.add_argument("--timing-only", action="store_true",
+                        help="skip the numerics: statistics only, no outputs (same cycles)")  # fmt: skip
     parser.add_argument("--no-check", action="store_true", help="skip the hazard checker")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
     return parser
@@ -76,6 +78,8 @@ def _report(message: str, code: int = 1) -> int:
 def _run(args: argparse.Namespace) -> None:
     from sharp_compiler.sim import SharpBinaryError, SimError, load, simulate, trace_document
 
+    if args.timing_only and args.output:
+        raise _Failure("--timing-only computes no outputs: drop -o")
     try:
         program = load(args.binary)
     except SharpBinaryError as err:
@@ -83,7 +87,12 @@ def _run(args: argparse.Namespace) -> None:
     inputs = _read_inputs(args.inputs)
     try:
         result = simulate(
-            program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing
+            program,
+            inputs,
+            trace=bool(args.trace),
+            check_hazards=not args.no_check,
+            timing=args.timing,
+            numerics=not args.timing_only,
         )
     except SimError as err:
         raise _Failure(str(err)) from None
