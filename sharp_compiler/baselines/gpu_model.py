@@ -31,6 +31,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import onnx
+
 GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 
@@ -71,16 +73,29 @@ DEEPBENCH_POINTS = (
 
 
 @dataclass(frozen=True)
-class RnnShape:
-    """What the model needs of a recurrent model: one entry per layer, all layers alike but the first."""
+class RnnLayer:
+    """One recurrent layer as the GPU sees it."""
 
-    kind: str
-    layers: int
+    kind: str  # lstm | gru | rnn
     hidden: int
     input_size: int
+    directions: int = 1
+
+
+@dataclass(frozen=True)
+class RnnShape:
+    """A stack of recurrent layers over `steps` time steps at `batch`."""
+
+    layers: tuple[RnnLayer, ...]
     steps: int
     batch: int = 1
-    bidirectional: bool = False
+
+    @classmethod
+    def stack(cls, kind: str, layers: int, hidden: int, input_size: int, steps: int, batch: int = 1,
+              bidirectional: bool = False) -> RnnShape:  # fmt: skip
+        dirs = 2 if bidirectional else 1
+        sizes = [input_size] + [dirs * hidden] * (layers - 1)
+        return cls(tuple(RnnLayer(kind, hidden, k, dirs) for k in sizes), steps, batch)
 
 
 def _kernel(model: GpuModel, nbytes: float, flops: float) -> float:
@@ -88,28 +103,24 @@ def _kernel(model: GpuModel, nbytes: float, flops: float) -> float:
 
 
 def seconds(shape: RnnShape, model: GpuModel = PASCAL) -> float:
-    """Modelled inference time of a stacked RNN at the given batch."""
-    dirs = 2 if shape.bidirectional else 1
-    gh = GATES[shape.kind] * shape.hidden
-    total, k = 0.0, shape.input_size
-    for _ in range(shape.layers):
-        w_elems, r_elems = dirs * gh * k, dirs * gh * shape.hidden
+    """Modelled inference time of a stacked RNN."""
+    total = 0.0
+    for layer in shape.layers:
+        gh = GATES[layer.kind] * layer.hidden
+        w_elems, r_elems = layer.directions * gh * layer.input_size, layer.directions * gh * layer.hidden
         total += _kernel(model, w_elems * model.weight_bytes, 2 * w_elems * shape.steps * shape.batch)
         r_bytes = r_elems * model.weight_bytes
         streamed = r_bytes if r_bytes > model.l2_bytes else 0
         total += shape.steps * _kernel(model, streamed, 2 * r_elems * shape.batch)
-        k = dirs * shape.hidden
     return total
 
 
 def flops(shape: RnnShape) -> int:
     """Useful FLOPs (2 per MAC of W x and R h)."""
-    dirs = 2 if shape.bidirectional else 1
-    gh = GATES[shape.kind] * shape.hidden
-    total, k = 0, shape.input_size
-    for _ in range(shape.layers):
-        total += 2 * dirs * gh * (k + shape.hidden) * shape.steps * shape.batch
-        k = dirs * shape.hidden
+    total = 0
+    for layer in shape.layers:
+        gh = GATES[layer.kind] * layer.hidden
+        total += 2 * layer.directions * gh * (layer.input_size + layer.hidden) * shape.steps * shape.batch
     return total
 
 
@@ -117,11 +128,37 @@ def gflops_per_watt(shape: RnnShape, model: GpuModel = PASCAL) -> float:
     return flops(shape) / (seconds(shape, model) * model.board_watts) / 1e9
 
 
+def shape_of_onnx(model: onnx.ModelProto) -> RnnShape:
+    """The recurrent layers of an ONNX model (LSTM/GRU/RNN nodes, in graph order) and its T, B."""
+    inferred = onnx.shape_inference.infer_shapes(model)
+    dims: dict[str, list[int]] = {}
+    for info in [*inferred.graph.input, *inferred.graph.value_info]:
+        dims[info.name] = [d.dim_value for d in info.type.tensor_type.shape.dim]
+    weights = {init.name: list(init.dims) for init in model.graph.initializer}
+    layers: list[RnnLayer] = []
+    steps = batch = 0
+    for node in model.graph.node:
+        if node.op_type not in ("LSTM", "GRU", "RNN"):
+            continue
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        w = weights.get(node.input[1])
+        x = dims.get(node.input[0])
+        if w is None or not x or len(x) != 3:
+            raise ValueError(f"{node.name}: the GPU model needs constant W and a static [T, B, I] input")
+        layout = attrs.get("layout", 0)
+        steps, batch = (x[0], x[1]) if layout == 0 else (x[1], x[0])
+        kind = node.op_type.lower()
+        layers.append(RnnLayer(kind, int(attrs["hidden_size"]), w[2], w[0]))
+    if not layers:
+        raise ValueError("the model has no LSTM, GRU or RNN node")
+    return RnnShape(tuple(layers), steps, batch)
+
+
 def calibration_table(model: GpuModel = PASCAL) -> list[tuple[str, float, float, float]]:
     """(case, measured ms, modelled ms, relative error) for every DeepBench calibration point."""
     rows = []
     for kind, hidden, batch, steps, ms, gpu in DEEPBENCH_POINTS:
-        modelled = seconds(RnnShape(kind, 1, hidden, hidden, steps, batch), model) * 1e3
+        modelled = seconds(RnnShape.stack(kind, 1, hidden, hidden, steps, batch), model) * 1e3
         case = f"{kind.upper()} {hidden} b{batch} T{steps} ({gpu})"
         rows.append((case, ms, modelled, modelled / ms - 1.0))
     return rows
