@@ -126,6 +126,10 @@ def build(name: str, outdir: Path, seed: int = 0) -> Path:
 
 def inputs(name: str, seed: int = 1) -> dict[str, np.ndarray]:
     """Deterministic inputs of a zoo model."""
-    spec = ZOO[name]
+    return inputs_of(ZOO[name], seed)
+
+
+def inputs_of(spec: ZooModel, seed: int = 1) -> dict[str, np.ndarray]:
+    """Deterministic inputs of a model spec."""
     rng = np.random.default_rng(seed)
     return {"X": rng.standard_normal((spec.steps, spec.batch, spec.input_size)).astype(np.float32)}
