@@ -150,3 +150,15 @@ def test_list_tiles_prints_brainwaves_one_tile() -> None:
     assert (proc.returncode, proc.stdout) == (0, "256x256\n")
     proc = _tool(BIN / "sharp-compile", "--list-tiles", "--hw", "epur-like-1k")
     assert (proc.returncode, proc.stdout) == (0, "1x256\n")
+
+
+def test_bench_gpu_skips_cleanly_without_cuda(tmp_path: Path) -> None:
+    pytest.importorskip("numpy")
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_gpu.py"
+    proc = subprocess.run([sys.executable, str(script), "--out", str(tmp_path)], capture_output=True, text=True,
+                          check=False, cwd=script.parent)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    if "nothing measured" in proc.stdout:  # no torch or no CUDA here: said so, nothing written
+        assert not list(tmp_path.iterdir())
+    else:
+        assert len(list(tmp_path.glob("gpu-*.json"))) == 1

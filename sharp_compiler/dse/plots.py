@@ -70,7 +70,17 @@ def write_figures(rows: list[Row], out: Path) -> list[Path]:
     fig, axes = plt.subplots(
         len(families), 1, figsize=(max(6, 0.6 * len(keys)), 2.6 * len(families)), squeeze=False
     )
-    util_keys = sorted({k for r in rows for k in r if k.startswith("util_")})
+    order = [
+        "useful",
+        "padding",
+        "idle_tiles",
+        "pipeline_fill",
+        "reconfiguration",
+        "dependency_stall",
+        "non_matrix",
+    ]
+    util_keys = sorted({k for r in rows for k in r if k.startswith("util_")},
+                       key=lambda k: (order.index(k[5:]) if k[5:] in order else len(order), k))  # fmt: skip
     for ax, family in zip(axes[:, 0], families, strict=True):
         best = best_rows(rows, family)
         bottom = [0.0] * len(keys)

@@ -17,9 +17,10 @@ The rule, for every family (docs/hw-config.md says why):
   dot-product units (4, one per LSTM gate) and widens each to macs/4 (1-row tiles);
   `brainwave-like` has one native tile, N x N with N = 2^floor(log2(macs)/2) (N x 2N when
   the budget is an odd power of two);
-- activation and cell lanes scale with the square root of the array (x2 per x4 multipliers);
+- activation and cell lanes, DRAM and on-chip move bandwidths scale with the square root of
+  the array (x2 per x4 multipliers);
 - static power scales linearly with the multipliers (the calibration of docs/hw-config.md);
-- memories, bandwidths, latencies and the per-operation energy table are kept: they are sized
+- memories, latencies and the per-operation energy table are kept: memories are sized
   by the models (two 1024-hidden LSTM layers of fp16 weights for layer-ahead prefetch), not by
   the array.
 """
@@ -84,6 +85,8 @@ def scale(cfg: HwConfig, macs: int) -> HwConfig:
         default_tile=default,
         act_lanes=max(1, int(cfg.act_lanes * lanes)),
         cell_lanes=max(1, int(cfg.cell_lanes * lanes)),
+        dram_bytes_per_cycle=max(1, int(cfg.dram_bytes_per_cycle * lanes)),
+        onchip_bytes_per_cycle=max(1, int(cfg.onchip_bytes_per_cycle * lanes)),
         static_watts=cfg.static_watts * macs / cfg.macs,
     )
 
