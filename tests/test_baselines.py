@@ -57,6 +57,9 @@ def test_every_zoo_layer_fits_twice_on_chip_at_every_budget() -> None:
             k = max(spec.input_size, dirs * spec.hidden)
             layer = dirs * spec.gates * spec.hidden * (k + spec.hidden) * 2
             assert 2 * layer <= cfg.weight_buffer_bytes, (spec.name, budget)
+            # the whole-sequence mode (W x for all steps first): inputs, projections, outputs, 2x headroom
+            words = spec.steps * spec.batch * (k + spec.gates * spec.hidden + spec.hidden)
+            assert 2 * words <= cfg.vector_buffer_words, (spec.name, budget)
 
 
 def _small(name: str, steps: int = 6) -> zoo.ZooModel:
