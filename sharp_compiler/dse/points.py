@@ -46,7 +46,7 @@ def run_point(point: Point) -> Row:
     from sharp_compiler.hw.config import load_config
 
     cfg = load_config(point["hw"]).with_budget(point["budget"])
-    result = compile_onnx(point["model"], hw=point["hw"], budget=point["budget"], scheme=point["schedule"])
+    result = compile_onnx(point["model"], hw=point["hw"], budget=point["budget"], schedule=point["schedule"])
     program = sim.load(result.binary)
     stats = sim.simulate(program, zero_inputs(program), numerics=False).stats
     return row_of(point, cfg.family, cfg.name, cfg.macs, stats)
