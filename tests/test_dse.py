@@ -96,7 +96,8 @@ def test_ray_executor_gives_the_same_rows(models: list[Path], tmp_path: Path) ->
     ("args", "message"),
     [(["--budget", "1000"], "budget 1000 is not a positive power of two"),
      (["--hw", "nope"], "nope: not a preset"),
-     (["--jobs", "0"], "--jobs must be a positive integer")],
+     (["--jobs", "0"], "--jobs must be a positive integer"),
+     (["--schedule", "sequential,bogus"], "schedule 'bogus' is not one of")],
 )  # fmt: skip
 def test_bad_options_are_one_line(models: list[Path], tmp_path: Path, args: list[str], message: str) -> None:
     base = {"--hw": "sharp-1k", "--out": str(tmp_path / "o")}

@@ -52,13 +52,17 @@ def run_point(point: Point) -> Row:
     return row_of(point, cfg.family, cfg.name, cfg.macs, stats)
 
 
+class PointError(ValueError):
+    """A point that cannot be compiled or simulated; the message names it, in one line."""
+
+
 def run_point_checked(point: Point) -> Row:
     """`run_point`, with a failure rephrased as one line naming the point."""
     try:
         return run_point(point)
     except Exception as err:  # noqa: BLE001 — crosses process boundaries as one line
         first = (str(err).strip() or type(err).__name__).splitlines()[0]
-        raise RuntimeError(
+        raise PointError(
             f"{Path(point['model']).name} on {point['hw']} at {point['budget']} ({point['schedule']}): {first}"
         ) from None
 

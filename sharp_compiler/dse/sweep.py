@@ -24,6 +24,13 @@ from sharp_compiler.tools.cli import atomic_write
 def make_points(models: Sequence[str | Path], hw: Sequence[str], budgets: Sequence[int],
                 schedules: Sequence[str], baselines: bool) -> list[Point]:  # fmt: skip
     """Every (model, hw, budget, schedule); budgets scale each hw (none: each hw's own budget)."""
+    from sharp_compiler.transforms.sharp_schedule import SCHEMES
+
+    for schedule in schedules:
+        if schedule not in (*SCHEMES, "dataflow"):
+            raise ValueError(f"schedule '{schedule}' is not one of {', '.join(SCHEMES)}")
+    if not schedules:
+        raise ValueError("no schedule to sweep")
     machines: list[tuple[str, int]] = []
     for name in hw:
         cfg = load_config(name)
