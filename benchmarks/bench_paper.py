@@ -50,6 +50,10 @@ def tables(all_rows: list[dict], schedule: str) -> str:
         lines.append(f"| `{b}` | {s[f'geomean_speedup_over_{b}']:.2f}x | {paper} |")
     lines.append(f"| GFLOPS/W (geomean / best point) | {s['geomean_gflops_per_watt']:.0f} / "
                  f"{s['max_gflops_per_watt']:.0f} | {PAPER_GFLOPS_PER_WATT:g} |")  # fmt: skip
+    floor = {f: min((r["cycles_over_structure_bound"] for r in rows if r["family"] == f), default=0.0)
+             for f in ("epur-like", "brainwave-like")}  # fmt: skip
+    lines += ["", "No baseline run beats the bound of its structure (padded MACs / multipliers): smallest "
+              "cycles / bound " + ", ".join(f"`{f}` {v:.2f}" for f, v in floor.items()) + "."]  # fmt: skip
     sharp = best_rows(rows, "sharp")
     lines += ["", "Per budget (geomean over the zoo):", "",
               "| budget | " + " | ".join(f"vs `{b}`" for b in baselines) + " | GFLOPS/W |",
