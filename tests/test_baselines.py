@@ -39,6 +39,13 @@ def test_budget_option_and_preset_are_the_same_machine(family: str, budget: int)
     assert (scaled.weight_buffer_bytes, scaled.vector_buffer_bytes) == (32 << 20, 8 << 20)
 
 
+def test_a_custom_file_keeps_its_name_under_budget_scaling() -> None:
+    custom = dataclasses.replace(load_config("sharp-4k"), name="my-chip", act_lanes=48)
+    scaled = custom.with_budget(16384)
+    assert (scaled.name, scaled.act_lanes, scaled.macs) == ("my-chip@16384", 96, 16384)
+    assert scaled.with_budget(4096) == dataclasses.replace(custom, name="my-chip@4096")
+
+
 @pytest.mark.parametrize("budget", PAPER_BUDGETS)
 def test_baselines_keep_their_structure(budget: int) -> None:
     epur, bw = load_config(f"epur-like-{budget // 1024}k"), load_config(f"brainwave-like-{budget // 1024}k")

@@ -122,8 +122,15 @@ def test_utilisation_slots_are_exact() -> None:
         "vector_sram_read_bytes": (K + M + M) * 4, "vector_sram_write_bytes": (K + M + M + 8) * 4,
     }  # fmt: skip
     layer = dict(stats["layers"][0])
-    assert set(layer.pop("bound")) == {"compute", "recurrence", "elementwise", "dram", "startup", "cycles",
-                                       "cycles_over_bound"}
+    assert set(layer.pop("bound")) == {
+        "compute",
+        "recurrence",
+        "elementwise",
+        "dram",
+        "startup",
+        "cycles",
+        "cycles_over_bound",
+    }
     assert layer == {"name": "head", "onnx_node": "Gemm_0", "kind": "linear", "cycles": stats["cycles"],
                      "tile": "32x32", "macs": M * K, "mac_utilization": M * K / (stats["cycles"] * cfg.macs)}  # fmt: skip
 

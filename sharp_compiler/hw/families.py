@@ -47,7 +47,10 @@ _PRESET = re.compile(r"^(sharp|epur-like|brainwave-like)(?:-(\d+)k)?$")
 
 
 def point_name(family: str, macs: int) -> str:
-    """The preset name of a family at a budget: sharp-16k, epur-like-1k, brainwave-like-512."""
+    """The preset name of a family at a budget: sharp-16k, epur-like-1k, brainwave-like-512.
+
+    (A custom file scaled by `--budget` keeps its own name with `@N` appended.)
+    """
     return f"{family}-{macs // 1024}k" if macs % 1024 == 0 else f"{family}-{macs}"
 
 
@@ -77,9 +80,11 @@ def scale(cfg: HwConfig, macs: int) -> HwConfig:
     check_budget(macs)
     shapes, default = _tiles(cfg, macs)
     lanes = 2 ** (_half_log2(macs) - _half_log2(cfg.macs))
+    preset = parse_preset(cfg.name) == (cfg.family, cfg.macs)
+    base_name = cfg.name.split("@")[0]
     return dataclasses.replace(
         cfg,
-        name=point_name(cfg.family, macs),
+        name=point_name(cfg.family, macs) if preset else f"{base_name}@{macs}",
         macs=macs,
         tile_shapes=shapes,
         default_tile=default,
