@@ -107,3 +107,14 @@ def test_bad_options_are_one_line(models: list[Path], tmp_path: Path, args: list
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr
     assert not (tmp_path / "o" / "results.csv").exists()
+
+
+def test_measured_gpu_times_become_a_column(models: list[Path], tmp_path: Path) -> None:
+    measured = {"device": "test GPU", "models": {models[0].stem: {"median_ms": 2.5}}}
+    rows = sweep(models[:1], hw=["sharp-1k"], schedules=SCHEDULES[:1], baselines=True, out=tmp_path,
+                 plots=False, progress=None, gpu_measured=measured)  # fmt: skip
+    sharp = next(r for r in rows if r["family"] == "sharp")
+    gpu = next(r for r in rows if r["family"] == "gpu-measured")
+    assert gpu["config"] == "test GPU" and gpu["seconds"] == 2.5e-3
+    assert sharp["speedup_over_gpu-measured"] == pytest.approx(2.5e-3 / sharp["seconds"])
+    assert sharp["speedup_over_epur-like"] > 0 and sharp["speedup_over_gpu-like"] > 0
