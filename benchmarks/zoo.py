@@ -8,8 +8,10 @@ Transpose + Reshape after bidirectional ones), random weights scaled by 1/sqrt(h
     >>> path = build("lstm256_t150", Path("/tmp"))
 
 Sizes follow DeepBench's inference kernels (LSTM 256/T150, 1024/T25, GRU 1024/T187, batch 1),
-an EESEN-like speech model (5 bidirectional LSTM layers of 320 over 120 features) and a small
-3-layer bidirectional GRU of 96 at batch 3.
+an EESEN-like speech model (5 bidirectional LSTM layers of 320 over 120 features), a small
+3-layer bidirectional GRU of 96 at batch 3, a GNMT-like encoder stack (4 LSTM layers of 1024 over
+50 tokens) and a DeepSpeech2-like GRU speech model (5 forward GRU layers of 512 over 161
+spectrogram bins, 100 frames). Sequences stay <= ~200 steps so every zoo point simulates in seconds.
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ ZOO: dict[str, ZooModel] = {
         ZooModel("gru1024_t187", "gru", 1, 1024, 1024, 187, 1),
         ZooModel("eesen_bilstm5x320", "lstm", 5, 320, 120, 50, 1, True),
         ZooModel("bigru3x96_b3", "gru", 3, 96, 40, 50, 3, True),
+        ZooModel("gnmt_lstm4x1024", "lstm", 4, 1024, 1024, 50, 1),
+        ZooModel("ds2_gru5x512", "gru", 5, 512, 161, 100, 1),
     )
 }
 """The models issue 6 (schedules) and issue 7 (baselines) measure."""
@@ -122,6 +126,10 @@ def build(name: str, outdir: Path, seed: int = 0) -> Path:
 
 def inputs(name: str, seed: int = 1) -> dict[str, np.ndarray]:
     """Deterministic inputs of a zoo model."""
-    spec = ZOO[name]
+    return inputs_of(ZOO[name], seed)
+
+
+def inputs_of(spec: ZooModel, seed: int = 1) -> dict[str, np.ndarray]:
+    """Deterministic inputs of a model spec."""
     rng = np.random.default_rng(seed)
     return {"X": rng.standard_normal((spec.steps, spec.batch, spec.input_size)).astype(np.float32)}

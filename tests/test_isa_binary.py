@@ -283,7 +283,7 @@ CASES: list[tuple[str, Callable[[Program], Program], str]] = [
     ("dma leaves tensor in the loop", lambda p: _replace_table("dmas", _dma_of(p, "X"), step_stride=7)(p),
      "over the loop's 3 iterations leave tensor 'X'"),
     ("region beyond vmem", _replace_table("regions", 2, base=config().vector_buffer_words), "exceeds the"),
-    ("region beyond wmem", _replace_table("regions", 0, rows=1 << 21), "of the weight buffer"),
+    ("region beyond wmem", _replace_table("regions", 0, rows=1 << 22), "of the weight buffer"),
     ("mvm shapes", lambda p: _replace_instruction(p, _pc_of(p, Opcode.MVM, 1), c=0), "a [n, M], b [n, K], c [M, K]"),
     ("store into input", lambda p: _replace_table("tensors", 1, kind=TensorKind.INPUT)(p),
      "not an output or scratch tensor"),

@@ -22,12 +22,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, get_origin, get_type_hints
 
-PRESET_NAMES = ("sharp-1k", "sharp-4k", "sharp-16k", "sharp-64k", "epur-like")
+from sharp_compiler.hw.families import FAMILIES, PRESET_NAMES
+
+__all__ = ["PRESET_NAMES", "HwConfig", "HwConfigError", "config_from_dict", "config_from_json", "load_config"]
+
 DEFAULT_PRESET = "sharp-4k"
 PRECISIONS = ("fp16", "fp32")
 WORD_BYTES = 4
 """Bytes of one fp32 word: a vector-buffer element, and an fp32 weight."""
-MIN_TILE_MACS = 64
 
 
 class HwConfigError(ValueError):
@@ -42,6 +44,8 @@ class HwConfig:
     """A SHARP machine: the multiplier array, the units, the memories, the energy table."""
 
     name: str
+    family: str
+    """The design and its budget scaling rule: sharp, epur-like or brainwave-like (`hw.families`)."""
     # --- multiplier array -------------------------------------------------
     macs: int
     """Number of multipliers in the array (the resource budget)."""
@@ -152,18 +156,10 @@ class HwConfig:
         return hashlib.blake2b(self.canonical_json().encode(), digest_size=16).digest()
 
     def with_budget(self, macs: int) -> HwConfig:
-        """The same machine with another multiplier count; tiles that no longer fit are dropped."""
-        if macs <= 0 or macs & (macs - 1):
-            raise HwConfigError(f"budget {macs} is not a positive power of two")
-        shapes = tuple(t for t in _tile_menu(macs) if t[0] * t[1] <= macs)
-        if not shapes:
-            raise HwConfigError(
-                f"budget {macs} is below the smallest tile, 8x8 ({MIN_TILE_MACS} multipliers)"
-            )
-        default = _closest_square(shapes, macs)
-        return dataclasses.replace(
-            self, name=f"{self.name}@{macs}", macs=macs, tile_shapes=shapes, default_tile=default
-        )
+        """The same design with another multiplier count, scaled by its family's rule."""
+        from sharp_compiler.hw.families import scale
+
+        return scale(self, macs)
 
     def with_precision(self, precision: str) -> HwConfig:
         if precision not in PRECISIONS:
@@ -172,26 +168,6 @@ class HwConfig:
 
     def __post_init__(self) -> None:
         _validate(self)
-
-
-def _tile_menu(macs: int) -> list[TileShape]:
-    """Power-of-two tile geometries from 8x8 up to the whole array, aspect ratio <= 16."""
-    menu: list[TileShape] = []
-    rows = 8
-    while rows <= macs:
-        cols = 8
-        while rows * cols <= macs:
-            if max(rows, cols) // min(rows, cols) <= 16:
-                menu.append((rows, cols))
-            cols *= 2
-        rows *= 2
-    return menu
-
-
-def _closest_square(shapes: tuple[TileShape, ...], macs: int) -> TileShape:
-    """Default geometry of a derived budget: the square tile nearest a quarter of the array."""
-    squares = [t for t in shapes if t[0] == t[1]] or list(shapes)
-    return min(squares, key=lambda t: (abs(math.log2(t[0] * t[1] * 4 / macs)), t))
 
 
 FIELD_RANGES: dict[str, tuple[float, float]] = {
@@ -226,6 +202,8 @@ def _number(value: float) -> str:
 
 
 def _validate(cfg: HwConfig) -> None:
+    if cfg.family not in FAMILIES:
+        raise HwConfigError(f"{cfg.name}: family '{cfg.family}' is not one of {', '.join(FAMILIES)}")
     for f in fields(cfg):
         value = getattr(cfg, f.name)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
@@ -299,17 +277,21 @@ def _tile(value: Any) -> TileShape:
 
 
 def load_config(preset_or_path: str = DEFAULT_PRESET) -> HwConfig:
-    """Load a shipped preset by name or a JSON file by path."""
-    if preset_or_path in PRESET_NAMES:
-        text = resources.files("sharp_compiler.hw.presets").joinpath(f"{preset_or_path}.json").read_text()
-        origin = preset_or_path
-    else:
-        path = Path(preset_or_path)
-        if not path.is_file():
-            raise HwConfigError(
-                f"{preset_or_path}: not a preset ({', '.join(PRESET_NAMES)}) nor a readable file"
-            )
-        text, origin = path.read_text(), str(path)
+    """Load a preset by name (`FAMILY-Nk`, or a bare baseline family: its 4K point) or a JSON file by path."""
+    from sharp_compiler.hw.families import BASE_FILES, parse_preset
+
+    preset = parse_preset(preset_or_path)
+    if preset is not None:
+        family, macs = preset
+        text = resources.files("sharp_compiler.hw.presets").joinpath(f"{BASE_FILES[family]}.json").read_text()
+        base = config_from_dict(json.loads(text), BASE_FILES[family])
+        return base if base.macs == macs else base.with_budget(macs)
+    path = Path(preset_or_path)
+    if not path.is_file():
+        raise HwConfigError(
+            f"{preset_or_path}: not a preset ({', '.join(PRESET_NAMES)}, or FAMILY-Nk) nor a readable file"
+        )
+    text, origin = path.read_text(), str(path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as err:

@@ -66,6 +66,7 @@ def simulate(
     max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
     fast_forward: bool = True,
     progress: Progress | None = None,
+    numerics: bool = True,
 ) -> SimResult:
     """Run a program on the given inputs (keyed by ONNX input name).
 
@@ -76,10 +77,12 @@ def simulate(
     when `check_hazards` finds accesses that no token orders. A program that would execute
     more than `max_instructions` (loops expanded) is refused before it runs; `progress(done,
     total)` is called every few seconds of a long run. `fast_forward=False` times every
-    iteration instead of skipping the timing of loop iterations proven periodic (same result).
+    iteration instead of skipping the timing of loop iterations proven periodic (same result). `numerics=False` is the
+    timing-only mode: the kernels are skipped (no outputs), the statistics are the same.
     """
     if timing not in TIMING_MODES:
         raise ValueError(f"timing must be one of {', '.join(TIMING_MODES)}, got {timing!r}")
     info = validate(program)
     return run(program, info, inputs, trace=trace, check_hazards=check_hazards, timing=timing,
-               max_instructions=max_instructions, fast_forward=fast_forward, progress=progress)  # fmt: skip
+               max_instructions=max_instructions, fast_forward=fast_forward, progress=progress,
+               numerics=numerics)  # fmt: skip

@@ -94,6 +94,7 @@ def run(
     max_instructions: int = DEFAULT_MAX_INSTRUCTIONS,
     fast_forward: bool = True,
     progress: Progress | None = None,
+    numerics: bool = True,
 ) -> SimResult:
     cfg = info.config
     tree = loop_tree(program, info)
@@ -104,7 +105,8 @@ def run(
             f"{max_instructions} (sharp-run --max-instructions N raises it)"
         )
     memory = allocate(program, inputs)
-    check_sequence_lengths(program, info, memory)
+    if numerics:
+        check_sequence_lengths(program, info, memory)
     facts = instruction_facts(program, cfg)
     layers = _layer_of_pc(program)
     recorder = None
@@ -118,8 +120,12 @@ def run(
     windows = scoreboard_windows(program, facts)
     clock = Timing(cfg, facts, windows=windows, tile_mode=timing == "tile", trace=recorder, hazards=hazards)
     with np.errstate(all="ignore"):  # inf/nan in the data are results, not warnings
-        kernels, saturated = build_kernels(program, info, memory)
-        InitChecker(program, facts).wrap(kernels)
+        # Timing never reads data (loop trips and costs are static), so timing-only runs skip the kernels.
+        if numerics:
+            kernels, saturated = build_kernels(program, info, memory)
+            InitChecker(program, facts).wrap(kernels)
+        else:
+            kernels, saturated = [None] * len(program.instructions), [0]
         executor = _Executor(program, facts, kernels, clock, hazards, fast_forward and recorder is None
                              and timing == "fast", progress, executed)  # fmt: skip
         executor.block(tree, 0)
@@ -128,7 +134,7 @@ def run(
     outputs = {
         t.name: memory.dram[n].reshape(t.shape)
         for n, t in enumerate(program.tensors)
-        if t.kind == TensorKind.OUTPUT
+        if t.kind == TensorKind.OUTPUT and numerics
     }
     stats["fp16"] = fp16_stats(program, saturated[0], outputs)
     events = recorder.events(f"SHARP {cfg.name}") if recorder is not None else None

@@ -5,12 +5,14 @@ sharp-compile model.onnx -o model.sbin [--hw sharp-4k|FILE.json] [--budget 16384
              [--no-reconfig] [--tile RxC] [--chunks N] [--order row|column] [--[no-]interleave]
              [--input-shape NAME=D0,D1,...]
              [--emit-ir DIR [--inline-weights]]
-sharp-compile --list-tiles [--hw sharp-4k|FILE.json] [--budget 16384]
+sharp-compile --list-tiles [--hw sharp-4k|FILE.json] [--budget 16384]           (legal tiles, one a line)
+sharp-compile --print-config [--hw P] [--budget N] [--precision p]           (the effective config as JSON)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,6 +45,8 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("-o", "--output", help="the .sbin binary to write")
     parser.add_argument("--list-tiles", action="store_true",
                         help="print the legal tile shapes of --hw/--budget, one RxC a line, and exit")  # fmt: skip
+    parser.add_argument("--print-config", action="store_true",
+                        help="print the effective hardware configuration (--hw/--budget/--precision) as JSON and exit")  # fmt: skip
     parser.add_argument("--hw", default=DEFAULTS.hw, help="hardware preset name or JSON file")
     parser.add_argument("--budget", type=int, default=None, help=BUDGETS_DOC)
     parser.add_argument(
@@ -95,7 +99,7 @@ def check_tile_option(args: argparse.Namespace, cfg: HwConfig) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not args.list_tiles and (args.model is None or args.output is None):
+    if not (args.list_tiles or args.print_config) and (args.model is None or args.output is None):
         parser.error("the following arguments are required: model, -o/--output")
 
     def body() -> int:
@@ -104,6 +108,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         cfg = machine(args.hw, args.budget)
         if args.list_tiles:
             sys.stdout.write("".join(f"{format_tile(t)}\n" for t in cfg.tile_shapes))
+            return 0
+        if args.print_config:
+            effective = cfg.with_precision(args.precision) if args.precision else cfg
+            sys.stdout.write(json.dumps(effective.to_dict(), indent=2) + "\n")
             return 0
         check_tile_option(args, cfg)
         if args.chunks < 0:

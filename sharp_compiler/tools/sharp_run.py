@@ -1,7 +1,7 @@
 """`sharp-run`: run a SHARP binary on inputs; write outputs, statistics and a timeline.
 
     sharp-run OUT.sbin --inputs IN.npz -o OUT.npz [--stats STATS.json] [--trace TRACE.json]
-              [--timing fast|tile] [--no-check] [--max-instructions N] [-q]
+              [--timing fast|tile] [--timing-only] [--no-check] [--max-instructions N] [-q]
 
 npz keys are the model's ONNX input and output names. Every failure prints one
 line, ``sharp-run: error: ...``, exits non-zero and leaves no output file
@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timing", choices=("fast", "tile"), default="fast", help="timing model (default: fast)"
     )
+    parser.add_argument("--timing-only", action="store_true",
+                        help="skip the numerics: statistics only, no outputs (same cycles)")  # fmt: skip
     parser.add_argument("--no-check", action="store_true", help="skip the hazard checker")
     parser.add_argument(
         "--max-instructions",
@@ -78,6 +80,8 @@ def _run(args: argparse.Namespace) -> int:
     for path in (args.output, args.stats, args.trace):
         if path:
             output_file(path)
+    if args.timing_only and args.output:
+        raise ToolError("--timing-only computes no outputs: drop -o")
     try:
         program = load(args.binary)
     except SharpBinaryError as err:
@@ -92,6 +96,7 @@ def _run(args: argparse.Namespace) -> int:
             result = simulate(
                 program, inputs, trace=bool(args.trace), check_hazards=not args.no_check, timing=args.timing,
                 max_instructions=limit, progress=None if args.quiet else _progress,
+                numerics=not args.timing_only,
             )  # fmt: skip
     except SimError as err:
         raise ToolError(str(err)) from None

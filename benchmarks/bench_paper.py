@@ -1,0 +1,160 @@
+"""The paper's tables from our model: the zoo x {1K, 4K, 16K, 64K} against every baseline.
+
+    python benchmarks/bench_paper.py [--jobs 2] [--schedule S1,S2] [--out benchmarks/results/paper]
+                                     [--executor local|dask|ray] [--gpu-results FILE] [--check-timing]
+                                     [--write-docs]
+
+Runs `sharp-dse` (compile + timing-only simulation) over every zoo model at the four budgets of
+the paper for SHARP, `epur-like` and `brainwave-like`, adds the DeepBench-calibrated `gpu-like`
+model (and measured GPU times when `--gpu-results` names a `bench_gpu.py` file, else the newest
+`benchmarks/results/gpu-*.json` if there is one), and prints, per SHARP schedule (default: the
+pipeline's default; every baseline is compared at its best swept schedule), the geomean speedups beside the
+paper's 2x / 2.8x / 82x and the GFLOPS/W beside 321. `--write-docs` regenerates
+`docs/results.md` and its figures (`docs/figures/results/*.png`). `--check-timing` also runs
+the full (numerical) simulation of every point and checks it gives the same cycles.
+Deterministic: simulated cycles, no wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import zoo
+
+from sharp_compiler.dse import sweep
+from sharp_compiler.dse.results import best_rows, geomean, summary
+from sharp_compiler.hw.families import PAPER_BUDGETS
+from sharp_compiler.pipeline import PipelineOptions
+
+ROOT = Path(__file__).resolve().parent.parent
+PAPER = {"epur-like": 2.0, "brainwave-like": 2.8, "gpu-like": 82.0}
+PAPER_GFLOPS_PER_WATT = 321.0
+FIGURES = ("speedup.png", "utilization.png", "efficiency.png", "bound.png")
+
+
+def tables(all_rows: list[dict], schedule: str) -> str:
+    """The Markdown tables of one SHARP schedule: geomeans beside the paper, per budget, per model."""
+    rows = [r for r in all_rows if r["family"] != "sharp" or r["schedule"] == schedule]
+    s = summary(rows)
+    baselines = [b for b in (*PAPER, "gpu-measured") if f"geomean_speedup_over_{b}" in s]
+    lines = [f"### SHARP schedule `{schedule}`", "",
+             f"{s['points']} SHARP points (zoo x {len(PAPER_BUDGETS)} budgets).", "",
+             "| SHARP vs | geomean speedup (ours) | paper |", "|---|---|---|"]  # fmt: skip
+    for b in baselines:
+        paper = f"{PAPER[b]:g}x" if b in PAPER else "-"
+        lines.append(f"| `{b}` | {s[f'geomean_speedup_over_{b}']:.2f}x | {paper} |")
+    lines.append(f"| GFLOPS/W (geomean / best point) | {s['geomean_gflops_per_watt']:.0f} / "
+                 f"{s['max_gflops_per_watt']:.0f} | {PAPER_GFLOPS_PER_WATT:g} |")  # fmt: skip
+    floor = {f: min((r["cycles_over_structure_bound"] for r in rows if r["family"] == f), default=0.0)
+             for f in ("epur-like", "brainwave-like")}  # fmt: skip
+    lines += ["", "No baseline run beats the bound of its structure (padded MACs / multipliers): smallest "
+              "cycles / bound " + ", ".join(f"`{f}` {v:.2f}" for f, v in floor.items()) + "."]  # fmt: skip
+    sharp = best_rows(rows, "sharp")
+    lines += ["", "Per budget (geomean over the zoo):", "",
+              "| budget | " + " | ".join(f"vs `{b}`" for b in baselines) + " | GFLOPS/W |",
+              "|---" * (len(baselines) + 2) + "|"]  # fmt: skip
+    for budget in PAPER_BUDGETS:
+        chosen = [r for (_m, b), r in sharp.items() if b == budget]
+        cells = [f"{geomean(r.get(f'speedup_over_{b}') for r in chosen):.2f}x" for b in baselines]
+        gfw = geomean(r["gflops_per_watt"] for r in chosen)
+        lines.append(f"| {budget // 1024}K | " + " | ".join(cells) + f" | {gfw:.0f} |")
+    lines += ["", "Per model and budget (cycles; speedups):", "",
+              "| model | budget | cycles | MAC util. | " + " | ".join(f"vs `{b}`" for b in baselines) + " |",
+              "|---" * (len(baselines) + 4) + "|"]  # fmt: skip
+    for (model, budget), r in sorted(sharp.items()):
+        cells = [f"{r.get(f'speedup_over_{b}') or 0:.2f}x" for b in baselines]
+        lines.append(f"| {model} | {budget // 1024}K | {r['cycles']} | {100 * r['mac_utilization']:.1f}% | "
+                     + " | ".join(cells) + " |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def all_tables(rows: list[dict], schedules: list[str]) -> str:
+    return "\n".join(tables(rows, s) for s in schedules)
+
+
+def _full_cycles(point: dict) -> tuple[int, int]:
+    """(timing-only cycles, full-simulation cycles) of one point."""
+    from sharp_compiler import sim
+    from sharp_compiler.api import compile_onnx
+
+    binary = compile_onnx(
+        point["model"], hw=point["hw"], budget=point["budget"], schedule=point["schedule"]
+    ).binary
+    program = sim.load(binary)
+    name = Path(point["model"]).stem
+    fast = sim.simulate(program, zoo.inputs(name), numerics=False).stats["cycles"]
+    return fast, sim.simulate(program, zoo.inputs(name)).stats["cycles"]
+
+
+def check_timing(models: list[Path], schedules: list[str], jobs: int) -> int:
+    """Full vs timing-only cycles on every zoo point; returns the number of mismatches."""
+    from sharp_compiler.dse.sweep import make_points
+
+    points = make_points(models, ["sharp-4k"], PAPER_BUDGETS, schedules, baselines=True)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pairs = list(pool.map(_full_cycles, points))
+    bad = [(p, c) for p, c in zip(points, pairs, strict=True) if c[0] != c[1]]
+    for p, (fast, full) in bad:
+        print(f"MISMATCH {Path(p['model']).stem} {p['hw']} {p['budget']}: timing-only {fast}, full {full}")
+    print(
+        f"timing-only vs full simulation: {len(points) - len(bad)}/{len(points)} points give the same cycles"
+    )
+    return len(bad)
+
+
+def write_docs(rows: list[dict], out: Path, schedules: list[str], command: str) -> None:
+    figures = ROOT / "docs" / "figures" / "results"
+    figures.mkdir(parents=True, exist_ok=True)
+    for name in FIGURES:
+        if (out / name).exists():
+            shutil.copyfile(out / name, figures / name)
+    doc = ROOT / "docs" / "results.md"
+    text = doc.read_text()
+    begin, end = "<!-- bench_paper:begin -->", "<!-- bench_paper:end -->"
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    body = f"{begin}\nGenerated by `{command}`.\n\n{all_tables(rows, schedules)}{end}"
+    doc.write_text(head + body + tail)
+
+
+def latest_gpu_results() -> Path | None:
+    found = sorted((ROOT / "benchmarks" / "results").glob("gpu-*.json"))
+    return found[-1] if found else None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument(
+        "--schedule", default=PipelineOptions().scheme, help="comma-separated SHARP schedules"
+    )
+    parser.add_argument("--executor", default="local")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "paper")
+    parser.add_argument("--gpu-results", type=Path, default=None)
+    parser.add_argument("--check-timing", action="store_true")
+    parser.add_argument("--write-docs", action="store_true")
+    args = parser.parse_args()
+    models = [zoo.build(name, args.out / "models") for name in zoo.ZOO]
+    gpu_file = args.gpu_results or latest_gpu_results()
+    measured = json.loads(gpu_file.read_text()) if gpu_file else None
+    schedules = [s for s in args.schedule.split(",") if s]
+    rows = sweep(models, hw=["sharp-4k"], budgets=PAPER_BUDGETS, schedules=schedules, baselines=True,
+                 out=args.out, jobs=args.jobs, executor=args.executor, gpu_measured=measured)  # fmt: skip
+    print(all_tables(rows, schedules))
+    if measured is None:
+        print("GPU: the calibrated gpu-like model only (no bench_gpu.py measurement in benchmarks/results/).")
+    if args.write_docs:
+        command = "python benchmarks/bench_paper.py --write-docs" + (
+            f" --schedule {args.schedule}" if args.schedule != PipelineOptions().scheme else ""
+        )
+        write_docs(rows, args.out, schedules, command)
+    return 1 if args.check_timing and check_timing(models, schedules, args.jobs) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
