@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import compile_model
+from e2e_helpers import compile_model
 
 from sharp_compiler import sim
 from sharp_compiler.baselines import gpu_model

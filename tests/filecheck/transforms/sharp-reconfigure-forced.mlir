@@ -32,6 +32,6 @@ builtin.module {
 // DEFAULT:     sharp.layer @small2_fwd "lstm" from "small2" tile <32x32>
 // DEFAULT-NOT: sharp.configure_tile
 
-// ILLEGAL: sharp-opt: error: {{.*}}sharp-reconfigure: tile 8x1024 is not a legal shape of sharp-4k@16384 (16384 multipliers); `sharp-compile --list-tiles --hw sharp-4k --budget 16384` lists the legal ones
+// ILLEGAL: sharp-opt: error: {{.*}}sharp-reconfigure: tile 8x1024 is not a legal shape of sharp-16k (16384 multipliers); `sharp-compile --list-tiles --hw sharp-16k` lists the legal ones
 // SYNTAX:  sharp-opt: error: {{.*}}sharp-reconfigure: tile 'big' is not ROWSxCOLS with positive integers (e.g. 16x64)
 // NOTILE:  sharp-opt: error: {{.*}}sharp-reconfigure: mode=forced needs tile=RxC, and tile=RxC needs mode=forced
