@@ -80,7 +80,7 @@ def build_stats(
         "energy_breakdown": energy,
         "gflops_per_watt": _ratio(2 * macs, energy_joules) / 1e9,
         "reconfigurations": timing.reconfigurations,
-        "bound": bounds.bound(cfg, _program_work(program, cfg, facts, timing), cycles),
+        "bound": bounds.bound(cfg, _program_work(program, cfg, timing, act_ops, cell_ops), cycles),
         "layers": _layers(program, cfg, facts, timing),
     }
 
@@ -121,7 +121,9 @@ def _layer_work(
     )
 
 
-def _program_work(program: Program, cfg: HwConfig, facts: list[Facts], timing: Timing) -> bounds.Work:
+def _program_work(
+    program: Program, cfg: HwConfig, timing: Timing, act_ops: int, cell_ops: int
+) -> bounds.Work:
     """The whole run: stacked recurrent nodes (distinct ONNX nodes, in order) form the wavefront."""
     everything = range(len(program.instructions))
     io = sum(math.prod(t.shape) * DTYPE_SIZES[t.dtype] for t in program.tensors
@@ -134,14 +136,14 @@ def _program_work(program: Program, cfg: HwConfig, facts: list[Facts], timing: T
     chains = {k: bounds.step_chain(cfg, k) for k in kinds}
     return bounds.Work(
         macs=timing.slots["useful"],
-        act_elements=sum(n * f.act_ops for n, f in zip(timing.count, facts, strict=True)),
-        cell_elements=sum(n * f.cell_ops for n, f in zip(timing.count, facts, strict=True)),
+        act_elements=act_ops,
+        cell_elements=cell_ops,
         cold_bytes=_loaded_weight_bytes(program, cfg, everything) + io,
         recurrent_kind=min(chains, key=lambda k: (chains[k], k)) if chains else "",
         steps=steps,
         depth=len(nodes),
         startup_bytes=sum(_loaded_weight_bytes(program, cfg, range(la.pc_begin, la.pc_end)) for la in first),
-        step_macs=min((_step_macs(facts, timing, la, steps) for la in first), default=0),
+        step_macs=min((_step_macs(timing.facts, timing, la, steps) for la in first), default=0),
     )
 
 

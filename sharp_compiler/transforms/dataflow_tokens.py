@@ -69,6 +69,17 @@ class Access:
         return rows and a[2] < b[3] and b[2] < a[3]
 
 
+def touched(op: Operation) -> tuple[set[str], set[str]]:
+    """(resources read, resources written) by the instructions inside an op (e.g. a layer)."""
+    reads: set[str] = set()
+    writes: set[str] = set()
+    for inner in op.walk():
+        if isinstance(inner, sharp.InstructionOp):
+            for access in accesses(inner):
+                (writes if access.write else reads).add(access.resource)
+    return reads, writes
+
+
 def _window_rect(win: WindowAttr) -> Rect:
     return (win.row0.data, win.row0.data + win.nrows.data, win.col0.data, win.col0.data + win.ncols.data)
 

@@ -39,7 +39,7 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
 from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
-from sharp_compiler.transforms.dataflow_tokens import accesses
+from sharp_compiler.transforms.dataflow_tokens import accesses, touched
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.sharp_allocate import buffers_used
 
@@ -58,21 +58,10 @@ def _split(layer: sharp.LayerOp) -> tuple[list[Operation], sharp.TimeLoopOp, lis
     return ops[:k], loop, ops[k + 1 :]
 
 
-def _touched(layer: sharp.LayerOp) -> tuple[set[str], set[str]]:
-    """(resources read, resources written) by a layer's instructions."""
-    reads: set[str] = set()
-    writes: set[str] = set()
-    for op in layer.walk():
-        if isinstance(op, sharp.InstructionOp):
-            for access in accesses(op):
-                (writes if access.write else reads).add(access.resource)
-    return reads, writes
-
-
 def _independent(a: sharp.LayerOp, b: sharp.LayerOp) -> bool:
     """Neither reads what the other writes; both may write a DRAM tensor (each direction its own window)."""
-    ra, wa = _touched(a)
-    rb, wb = _touched(b)
+    ra, wa = touched(a)
+    rb, wb = touched(b)
     return not (wa & rb or wb & ra or {r for r in wa & wb if not r.startswith("tensor @")})
 
 

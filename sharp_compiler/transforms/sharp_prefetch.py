@@ -35,7 +35,7 @@ from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
-from sharp_compiler.transforms.dataflow_tokens import accesses
+from sharp_compiler.transforms.dataflow_tokens import accesses, touched
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.sharp_allocate import buffers_used
 
@@ -59,16 +59,6 @@ def _wmem_words(layer: sharp.LayerOp, buffers: dict[str, sharp.BufferOp]) -> int
         for n in buffers_used(layer)
         if buffers[n].space.data == "wmem"
     )
-
-
-def _written(layer: sharp.LayerOp) -> set[str]:
-    return {
-        a.resource
-        for op in layer.walk()
-        if isinstance(op, sharp.InstructionOp)
-        for a in accesses(op)
-        if a.write
-    }
 
 
 @dataclass(frozen=True)
@@ -95,7 +85,7 @@ class SharpPrefetchPass(ModulePass):
             if _wmem_words(earlier, buffers) + _wmem_words(later, buffers) > capacity:
                 continue
             reads = {a.resource for load in loads for a in accesses(load) if not a.write}
-            if reads & _written(earlier):
+            if reads & touched(earlier)[1]:
                 continue
             for load in loads:
                 load.detach()
