@@ -438,6 +438,7 @@ irdl.dialect @sharp {
       "tile" = %tile,  // property
       "macs" = %macs  // property
     }
+    // optional "directions" (property): irdl.any [IntAttr: #builtin.int is xDSL-only, not in upstream MLIR]
     %body = irdl.region with size 1
     irdl.regions(body: %body)
   }
@@ -1131,6 +1132,7 @@ irdl.dialect @sharp_isa {
       "tile" = %tile,  // property
       "macs" = %macs  // property
     }
+    // optional "directions" (property): irdl.base "#builtin.integer"
     // + Python verify_() checks not expressible in IRDL
   }
 }

@@ -143,6 +143,7 @@ irdl.dialect @sharp {
       "tile" = %tile,  // property
       "macs" = %macs  // property
     }
+    // optional "directions" (property): irdl.any [IntAttr: #builtin.int is xDSL-only, not in upstream MLIR]
     %body = irdl.region with size 1
     irdl.regions(body: %body)
   }

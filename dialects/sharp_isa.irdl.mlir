@@ -439,6 +439,7 @@ irdl.dialect @sharp_isa {
       "tile" = %tile,  // property
       "macs" = %macs  // property
     }
+    // optional "directions" (property): irdl.base "#builtin.integer"
     // + Python verify_() checks not expressible in IRDL
   }
 }

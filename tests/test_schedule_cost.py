@@ -46,3 +46,36 @@ def test_no_run_beats_its_bound(hw, schedule) -> None:
         assert stats["cycles"] >= stats["bound"]["cycles"], stats["bound"]
         for layer in stats["layers"]:
             assert layer["cycles"] >= layer["bound"]["cycles"], (layer["name"], layer["bound"])
+
+
+def test_dependent_steps_follow_the_directions() -> None:
+    """Unidirectional stacks are a wavefront; a bidirectional node makes the next one wait for its last step."""
+    from sharp_compiler.hw.bound import dependent_steps, step_chain
+    from sharp_compiler.hw.config import load_config
+
+    cfg = load_config("sharp-4k")
+    lstm, gru = step_chain(cfg, "lstm"), step_chain(cfg, "gru")
+    assert dependent_steps(cfg, (("lstm", 1),) * 3, 10) == lstm * 12
+    assert dependent_steps(cfg, (("gru", 2),) * 3, 10) == gru * 30
+    assert dependent_steps(cfg, (("gru", 2), ("gru", 1)), 10) == gru * 20
+    assert dependent_steps(cfg, (("gru", 1), ("lstm", 1)), 10) == gru + lstm * 10  # the slower layer paces it
+    assert dependent_steps(cfg, (("lstm", 2),), 1) == lstm
+
+
+@pytest.mark.parametrize("interleave", [True, False])
+def test_bidirectional_stacks_bound_counts_every_layers_steps(interleave) -> None:
+    """The binary's layer table keeps the node's directions, and the bound's recurrence term uses them."""
+    from sharp_compiler.hw.bound import step_chain
+    from sharp_compiler.hw.config import load_config
+    from sharp_compiler.isa.binary import decode
+
+    model, feeds = stack_model(
+        "GRU", layers=2, T=6, B=1, I=8, H=16, bidirectional=True, glue="transpose_reshape"
+    )
+    binary = compile_model(model, hw="sharp-16k", interleave=interleave)
+    program = decode(binary)
+    recurrent = [layer for layer in program.layers if layer.kind == "gru"]
+    assert recurrent and all(layer.directions == 2 for layer in recurrent)
+    stats = simulate_binary(binary, feeds).stats
+    assert stats["bound"]["recurrence"] == step_chain(load_config("sharp-16k"), "gru") * 2 * 6
+    assert stats["cycles"] >= stats["bound"]["cycles"]

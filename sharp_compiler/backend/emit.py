@@ -119,8 +119,9 @@ def program_from_isa(module: ModuleOp) -> Program:
             tile = op.properties["tile"]
             assert isinstance(tile, TileAttr)
             rows, cols = tile.shape
+            directions = _int(op, "directions") if "directions" in op.properties else 1
             info = LayerInfo(_str(op, "layer_name"), _str(op, "onnx_node"), _str(op, "kind"), _int(op, "pc_begin"),
-                             _int(op, "pc_end"), (rows, cols), _int(op, "macs"))  # fmt: skip
+                             _int(op, "pc_end"), (rows, cols), _int(op, "macs"), directions)  # fmt: skip
             program.layers.append(info)
             program.debug.append(DebugEntry(info.pc_begin, info.pc_end, info.onnx_node))
         elif isinstance(op, sharp_isa.IsaInstructionOp):

@@ -171,7 +171,11 @@ class BufferOp(IRDLOperation):
 class LayerOp(IRDLOperation):
     """The code of one model layer (one ONNX node), with its tile geometry and useful MAC count.
 
+    `directions` is the ONNX node's direction count (2: bidirectional; printed only then),
+    whether the layer holds one direction or both::
+
     sharp.layer @lstm0 "lstm" from "lstm_node" tile <32x32> macs 1638400 { ... }
+    sharp.layer @gru_0_bidir "gru" from "gru_0" tile <16x64> macs 829440 directions 2 { ... }
     """
 
     name = "sharp.layer"
@@ -180,17 +184,24 @@ class LayerOp(IRDLOperation):
     onnx_node = prop_def(StringAttr)
     tile = prop_def(TileAttr)
     macs = prop_def(IntAttr)
+    directions = opt_prop_def(IntAttr)
     body = region_def("single_block")
     traits = traits_def(NoTerminator())
 
-    def __init__(self, sym: str, kind: str, onnx_node: str, tile: TileAttr, macs: int, body: Region):
-        super().__init__(
-            properties={
-                "sym_name": StringAttr(sym), "kind": StringAttr(kind), "onnx_node": StringAttr(onnx_node),
-                "tile": tile, "macs": IntAttr(macs),
-            },
-            regions=[body],
-        )  # fmt: skip
+    def __init__(self, sym: str, kind: str, onnx_node: str, tile: TileAttr, macs: int, body: Region,
+                 directions: int = 1):  # fmt: skip
+        props: dict[str, Attribute] = {
+            "sym_name": StringAttr(sym), "kind": StringAttr(kind), "onnx_node": StringAttr(onnx_node),
+            "tile": tile, "macs": IntAttr(macs),
+        }  # fmt: skip
+        if directions != 1:
+            props["directions"] = IntAttr(directions)
+        super().__init__(properties=props, regions=[body])
+
+    @property
+    def node_directions(self) -> int:
+        """Directions of the ONNX node (1 unless it is bidirectional)."""
+        return self.directions.data if self.directions is not None else 1
 
     def print(self, printer: Printer) -> None:
         printer.print_string(" ")
@@ -202,6 +213,8 @@ class LayerOp(IRDLOperation):
         printer.print_string(" tile ")
         self.tile.print_parameters(printer)
         printer.print_string(f" macs {self.macs.data} ")
+        if self.node_directions != 1:
+            printer.print_string(f"directions {self.node_directions} ")
         printer.print_region(self.body, print_entry_block_args=False, print_empty_block=True)
 
     @classmethod
@@ -214,8 +227,11 @@ class LayerOp(IRDLOperation):
         (rows, cols) = TileAttr.parse_parameters(parser)
         parser.parse_keyword("macs")
         macs = parser.parse_integer(allow_negative=False)
+        directions = (
+            parser.parse_integer(allow_negative=False) if parser.parse_optional_keyword("directions") else 1
+        )
         body = parser.parse_region()
-        return cls(sym, kind, node, TileAttr(rows.data, cols.data), macs, body)
+        return cls(sym, kind, node, TileAttr(rows.data, cols.data), macs, body, directions)
 
 
 @irdl_op_definition

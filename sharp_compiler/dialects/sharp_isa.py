@@ -244,6 +244,8 @@ class LayerEntryOp(_TableOp):
     pc_end = prop_def(IntegerAttr)
     tile = prop_def(TileAttr)
     macs = prop_def(IntegerAttr)
+    directions = opt_prop_def(IntegerAttr)
+    """The ONNX node's directions when 2 (bidirectional); absent: 1."""
 
     def verify_(self) -> None:
         if self.pc_end.value.data < self.pc_begin.value.data:
@@ -311,6 +313,7 @@ def layer_entry(layer: LayerInfo) -> LayerEntryOp:
         "layer_name": StringAttr(layer.name), "onnx_node": StringAttr(layer.onnx_node),
         "kind": StringAttr(layer.kind), "pc_begin": _i(layer.pc_begin), "pc_end": _i(layer.pc_end),
         "tile": TileAttr(*layer.tile), "macs": _i(layer.macs),
+        **({"directions": _i(layer.directions)} if layer.directions != 1 else {}),
     })  # fmt: skip
 
 

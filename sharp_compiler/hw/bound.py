@@ -8,7 +8,7 @@ schedule benchmarks measure against it; the terms are pure arithmetic on
     compute     = ceil(useful MACs / multipliers)
     elementwise = max(ceil(act elements / act_lanes), ceil(cell elements / cell_lanes))
     dram        = ceil(cold bytes / dram_bytes_per_cycle)     (weights, inputs, outputs once)
-    recurrence  = chain x (T + stacked recurrent layers - 1)  (the wavefront of dependent steps)
+    recurrence  = the longest chain of dependent steps through the stack of recurrent layers
     startup     = dram_latency + ceil(first layer's weight bytes / bandwidth)
                   + (T - 1) x max(chain, ceil(its recurrent MACs of one step / multipliers))
     cycles      = max of the terms
@@ -22,6 +22,13 @@ dependent activation and cell-updater operations on one element each
     GRU   mvm -> act (z,r) -> fma (r (.) rec + x) -> act (tanh) -> fma (blend)       (lbr = 1)
           mvm -> act (r) -> mul (r (.) h) -> mvm -> act (tanh) -> fma (blend)         (lbr = 0)
     RNN   mvm -> act
+
+`recurrence` follows the steps' dependences: step t of a direction needs its step t - 1
+(t + 1 backwards) and the previous layer's output at t, which a bidirectional layer has
+only once both its directions reached t. A stack of unidirectional layers is a wavefront
+(`chain x (T + layers - 1)`); after a bidirectional layer the next layer's first step waits
+for the previous layer's last one, so a stack of L bidirectional layers takes `chain x L x T`.
+Each layer's steps take its own cell's chain.
 
 `startup` is the one dependence the others miss: a recurrent layer's second
 step needs all its weights on chip, so the first layer's weight transfer and
@@ -54,6 +61,9 @@ class Work:
     depth: int = 0  # stacked recurrent layers (the wavefront's length beyond T)
     startup_bytes: int = 0  # weight bytes the first recurrent layer needs before its second step
     step_macs: int = 0  # recurrent MACs of one step of that layer (the smallest direction's)
+    stack: tuple[tuple[str, int], ...] = ()
+    """(cell kind, directions) of each stacked recurrent layer, in order; empty: `depth` layers
+    of `recurrent_kind`, one direction each."""
 
 
 def mvm_chain(cfg: HwConfig) -> int:
@@ -73,6 +83,28 @@ def step_chain(cfg: HwConfig, kind: str) -> int:
     return chains.get(kind, 0)
 
 
+def dependent_steps(cfg: HwConfig, stack: tuple[tuple[str, int], ...], steps: int) -> int:
+    """Cycles of the longest chain of dependent steps through a stack of recurrent layers.
+
+    Two unidirectional LSTM layers over 50 steps give `step_chain(cfg, "lstm") * 51`; two
+    bidirectional GRU layers give `step_chain(cfg, "gru") * 100`.
+    """
+    ready = [0] * steps  # when the previous layer's output at each time index is complete
+    for kind, directions in stack:
+        chain = step_chain(cfg, kind)
+        forward, done = 0, [0] * steps
+        for t in range(steps):
+            forward = max(forward, ready[t]) + chain
+            done[t] = forward
+        if directions > 1:
+            backward = 0
+            for t in reversed(range(steps)):
+                backward = max(backward, ready[t]) + chain
+                done[t] = max(done[t], backward)
+        ready = done
+    return max(ready, default=0)
+
+
 def terms(cfg: HwConfig, work: Work) -> dict[str, int]:
     """Each term of the bound for a piece of work, in cycles."""
     chain = step_chain(cfg, work.recurrent_kind)
@@ -83,13 +115,20 @@ def terms(cfg: HwConfig, work: Work) -> dict[str, int]:
         startup = cfg.dram_latency + math.ceil(work.startup_bytes / bandwidth) + (work.steps - 1) * step
     return {
         "compute": math.ceil(work.macs / cfg.macs),
-        "recurrence": chain * (work.steps + max(work.depth, 1) - 1) if chain and work.steps else 0,
+        "recurrence": _recurrence(cfg, work, chain),
         "elementwise": max(
             math.ceil(work.act_elements / cfg.act_lanes), math.ceil(work.cell_elements / cfg.cell_lanes)
         ),
         "dram": math.ceil(work.cold_bytes / bandwidth),
         "startup": startup,
     }
+
+
+def _recurrence(cfg: HwConfig, work: Work, chain: int) -> int:
+    if not chain or not work.steps:
+        return 0
+    stack = work.stack or ((work.recurrent_kind, 1),) * max(work.depth, 1)
+    return dependent_steps(cfg, stack, work.steps)
 
 
 def bound(cfg: HwConfig, work: Work, cycles: int) -> dict[str, float | int]:

@@ -2,7 +2,7 @@
 
 Layout (little endian)::
 
-    header      32 bytes   HEADER_STRUCT: magic "SHRP", version 1.0, flags, config fingerprint,
+    header      32 bytes   HEADER_STRUCT: magic "SHRP", version 1.1, flags, config fingerprint,
                            section count
     table       24 bytes per section, SECTION_STRUCT: kind, reserved (0), offset, size
     sections    one of each `SectionKind`, 8-byte aligned (CONST 64-byte aligned), zero padding
@@ -51,7 +51,7 @@ from sharp_compiler.isa.validate import check_program, fail, parse_config, rejec
 from sharp_compiler.isa.validate import validate as validate  # re-exported: the check `decode` runs
 
 MAGIC = b"SHRP"
-VERSION = (1, 0)
+VERSION = (1, 1)
 HEADER_STRUCT = struct.Struct("<4sHHI16sI")
 SECTION_STRUCT = struct.Struct("<IIQQ")
 CHECKSUM_BYTES = 32
@@ -131,7 +131,7 @@ PARAM_LAYOUT = TableLayout(
 HEADER_FIELDS = (
     ("magic", "4 bytes, b'SHRP'"),
     ("version_major", "u16, 1"),
-    ("version_minor", "u16, 0"),
+    ("version_minor", "u16, 1"),
     ("flags", "u32, bit 0: precision (0 fp16, 1 fp32); other bits 0"),
     ("fingerprint", "16 bytes, HwConfig.fingerprint() of the CONFIG section"),
     ("section_count", "u32, number of section table entries"),
@@ -166,6 +166,7 @@ JSON_SCHEMAS: dict[SectionKind, dict[str, str]] = {
         "pc_end": "int (exclusive)",
         "tile": "[rows, cols]",
         "macs": "int",
+        "directions": "int, 1 or 2: the ONNX node's directions",
     },
     SectionKind.DEBUG: {"pc_begin": "int", "pc_end": "int (exclusive)", "onnx_node": "string"},
 }
@@ -378,6 +379,7 @@ def _layer_records(layers: list[LayerInfo]) -> list[dict[str, Any]]:
             "pc_end": x.pc_end,
             "tile": list(x.tile),
             "macs": x.macs,
+            "directions": x.directions,
         }
         for x in layers
     ]
@@ -582,14 +584,26 @@ def _decode_layers(raw: bytes, origin: str) -> list[LayerInfo]:
         "pc_end": _INT,
         "tile": _INTS,
         "macs": _INT,
+        "directions": _INT,
     }
     out = []
     for i, r in enumerate(_json_records(raw, "LAYERS", schema, origin)):
         if len(r["tile"]) != 2:
             fail(origin, f"LAYERS entry {i}: tile must be [rows, cols]")
+        if r["directions"] not in (1, 2):
+            fail(origin, f"LAYERS entry {i}: directions must be 1 or 2, got {r['directions']}")
         tile = (r["tile"][0], r["tile"][1])
         out.append(
-            LayerInfo(r["name"], r["onnx_node"], r["kind"], r["pc_begin"], r["pc_end"], tile, r["macs"])
+            LayerInfo(
+                r["name"],
+                r["onnx_node"],
+                r["kind"],
+                r["pc_begin"],
+                r["pc_end"],
+                tile,
+                r["macs"],
+                r["directions"],
+            )  # fmt: skip
         )
     return out
 

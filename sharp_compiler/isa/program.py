@@ -137,6 +137,7 @@ class LayerInfo:
     pc_end: int  # exclusive
     tile: tuple[int, int]
     macs: int  # useful multiply-accumulates of one run of this layer
+    directions: int = 1  # of the ONNX node (2: bidirectional), for the bound's dependence chain
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,20 @@ def _loaded_weight_bytes(program: Program, cfg: HwConfig, pcs: range) -> int:
     return sum(math.prod(program.tensors[t].shape) * per for t in tensors)
 
 
+def _layer_weight_bytes(program: Program, cfg: HwConfig, layer: LayerInfo) -> int:
+    """Bytes of the constant tensors loaded into the weight-buffer regions a layer's `mvm`s read.
+
+    Not the loads inside the layer's code: a prefetch there may bring the next layer's weights.
+    """
+    ins, views = program.instructions, program.views
+    pcs = range(layer.pc_begin, layer.pc_end)
+    regions = {views[ins[pc].c].region for pc in pcs if ins[pc].opcode == Opcode.MVM}
+    tensors = {program.dmas[i.b].tensor for i in ins[: layer.pc_end]
+               if i.opcode == Opcode.LOADW and views[i.a].region in regions}  # fmt: skip
+    per = cfg.weight_bytes_per_element(program.precision)
+    return sum(math.prod(program.tensors[t].shape) * per for t in tensors)
+
+
 def _steps(program: Program, pcs: range) -> int:
     trips = [program.instructions[pc].imm for pc in pcs if program.instructions[pc].opcode == Opcode.LOOP]
     return max(trips, default=0)
@@ -116,7 +130,8 @@ def _layer_work(
         recurrent_kind=kind,
         steps=_steps(program, pcs) if kind else 0,
         depth=1,
-        startup_bytes=weights if kind else 0,
+        stack=((kind, layer.directions),) if kind else (),
+        startup_bytes=_layer_weight_bytes(program, cfg, layer) if kind else 0,
         step_macs=_step_macs(facts, timing, layer, _steps(program, pcs)) if kind else 0,
     )
 
@@ -131,6 +146,8 @@ def _program_work(
     recurrent = [layer for layer in program.layers if layer.kind in RECURRENT_KINDS]
     nodes = list(dict.fromkeys(layer.onnx_node for layer in recurrent))
     first = [layer for layer in recurrent if nodes and layer.onnx_node == nodes[0]]
+    node_of = {layer.onnx_node: layer for layer in recurrent}
+    stack = tuple((node_of[n].kind, node_of[n].directions) for n in nodes)
     steps = max((_steps(program, range(la.pc_begin, la.pc_end)) for la in first), default=0)
     kinds = {layer.kind for layer in recurrent}
     chains = {k: bounds.step_chain(cfg, k) for k in kinds}
@@ -142,7 +159,8 @@ def _program_work(
         recurrent_kind=min(chains, key=lambda k: (chains[k], k)) if chains else "",
         steps=steps,
         depth=len(nodes),
-        startup_bytes=sum(_loaded_weight_bytes(program, cfg, range(la.pc_begin, la.pc_end)) for la in first),
+        stack=stack,
+        startup_bytes=sum(_layer_weight_bytes(program, cfg, la) for la in first),
         step_macs=min((_step_macs(timing.facts, timing, la, steps) for la in first), default=0),
     )
 

@@ -189,10 +189,10 @@ class _Lowering:
         self.buffers.append(sharp.BufferOp(sym, space, rows, cols))
         return sym
 
-    def layer(self, name: str, kind: str, onnx_node: str, ops: list[Operation]) -> None:
+    def layer(self, name: str, kind: str, onnx_node: str, ops: list[Operation], directions: int = 1) -> None:
         macs = count_macs(ops)
         tile = TileAttr(*self.cfg.default_tile)
-        self.layers.append(sharp.LayerOp(name, kind, onnx_node, tile, macs, Region(Block(ops))))
+        self.layers.append(sharp.LayerOp(name, kind, onnx_node, tile, macs, Region(Block(ops)), directions))
 
     # --- the graph ------------------------------------------------------------
     def run(self, fn: func.FuncOp) -> None:
@@ -394,7 +394,7 @@ class _Lowering:
             if yc_sym is not None and bufs.c is not None:
                 epilogue.append(sharp.StoreOp(geo.state_window(yc_sym, d), cell.win(bufs.c, 0, hidden)))
             loop = sharp.TimeLoopOp(steps, Region(Block(body)))
-            self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue])
+            self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue], len(node.directions))
 
     def blocked_recurrence(self, name: str, node: rnn.RecurrentNode, cell: CellEmitter, spans: list[tuple[int, int]],
                            reverse: bool, x_sym: str, init: tuple[str | None, str | None],
@@ -452,7 +452,7 @@ class _Lowering:
             )
         if yc_sym is not None and bufs.c is not None:
             epilogue.append(sharp.StoreOp(geo.state_window(yc_sym, d), cell.win(bufs.c, 0, h)))
-        self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue])
+        self.layer(name, node.kind, node.onnx_node, [*prologue, loop, *epilogue], len(node.directions))
 
     @staticmethod
     def zero_empty_sequences(cell: CellEmitter, lens_buf: str) -> list[Operation]:

@@ -193,7 +193,7 @@ class ConvertSharpToIsaPass(ModulePass):
             begin = len(code)
             _flatten(list(item.body.block.ops), tables, code)
             info = LayerInfo(item.sym_name.data, item.onnx_node.data, item.kind.data, begin, len(code),
-                             item.tile.shape, item.macs.data)  # fmt: skip
+                             item.tile.shape, item.macs.data, item.node_directions)  # fmt: skip
             layers.append(sharp_isa.layer_entry(info))
         for old in list(op.body.block.ops):
             old.detach()

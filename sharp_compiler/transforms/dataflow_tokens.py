@@ -243,7 +243,7 @@ def _fifo_safe(seq: list[sharp.InstructionOp], masks: dict[sharp.InstructionOp, 
 
 
 def _loop_tokens(piece: _Piece, masks: dict[sharp.InstructionOp, list[int]],
-                 syncs: list[tuple[Operation, bool, Unit, int, int]]) -> None:  # fmt: skip
+                 syncs: list[Item]) -> None:  # fmt: skip
     """Same-iteration and loop-carried tokens of one loop body, with primes and drains."""
     assert piece.loop is not None
     seq, trips = piece.ops, piece.loop.trips.data
@@ -277,30 +277,76 @@ def _segment_tokens(seq: list[sharp.InstructionOp], masks: dict[sharp.Instructio
     _reduce(seq, _waits(seq, 1), masks)
 
 
-def _barrier(anchor: Operation, before: bool, syncs: list[tuple[Operation, bool, Unit, int, int]]) -> None:
-    """Every unit's earlier work completes before any unit's later work: joined and forked on DMA."""
-    others = [u for u in UNITS if u != Unit.DMA]
+Sync = tuple[Operation, bool, Unit, int, int]  # (anchor op, before?, unit, pop mask, push mask)
+Item = Sync | tuple[Operation, sharp.InstructionOp]  # ... or (anchor op, an instruction moved before it)
+
+
+def _barrier(
+    anchor: Operation, before: bool, syncs: list[Item], floats: list[sharp.InstructionOp] = ()
+) -> None:
+    """Every unit's earlier work completes before any unit's later work: joined and forked on a hub.
+
+    The hub is the DMA unit, or the array when DMA work *floats* across the barrier: those DMA
+    ops run after the DMA's join and before its fork, so no unit waits for them.
+    """
+    hub_unit = Unit.ARRAY if floats else Unit.DMA
+    others = [u for u in UNITS if u != hub_unit]
     hub = sum(1 << u for u in others)
     for u in others:
-        syncs.append((anchor, before, u, 0, 1 << Unit.DMA))
-    syncs.append((anchor, before, Unit.DMA, hub, hub))
+        syncs.append((anchor, before, u, 0, 1 << hub_unit))
+    syncs.append((anchor, before, hub_unit, hub, hub))
+    syncs.extend((anchor, op) for op in floats)
     for u in others:
-        syncs.append((anchor, before, u, 1 << Unit.DMA, 0))
+        syncs.append((anchor, before, u, 1 << hub_unit, 0))
+
+
+def floating_dma(
+    segment: list[sharp.InstructionOp], loop: list[sharp.InstructionOp]
+) -> list[sharp.InstructionOp]:
+    """DMA ops of a segment that may run across the barrier into the following loop.
+
+    They conflict with nothing the loop touches and with no other op of the segment except
+    DMA ops that float too (the DMA unit keeps their order), e.g. the next layer's weights
+    that `sharp-prefetch` placed in front of the loop: the barrier then waits only for the
+    work the loop needs, and the transfer overlaps the loop::
+
+        DMA:   loadw R0 | join | loadw W1, loadw R1 (floating) | fork | store y ...
+        array: dispatch ... | join, fork | time_loop ...
+    """
+    found = {id(op): accesses(op) for op in [*segment, *loop]}
+
+    def clash(a: sharp.InstructionOp, b: sharp.InstructionOp) -> bool:
+        return any(x.conflicts(y) for x in found[id(a)] for y in found[id(b)])
+
+    floats = [op for op in segment if op.unit == Unit.DMA and not any(clash(op, other) for other in loop)]
+    while True:
+        keep = set(map(id, floats))
+        stay = [op for op in segment if id(op) not in keep]
+        kept = [op for op in floats if not any(clash(op, other) for other in stay)]
+        if len(kept) == len(floats):
+            return kept
+        floats = kept
 
 
 def assign_dataflow_tokens(block: Block, cross_step: bool = True) -> dict[sharp.InstructionOp, list[int]]:
     """Insert barriers, primes and drains, and return every instruction's [pop, push] masks."""
     masks: dict[sharp.InstructionOp, list[int]] = {}
-    syncs: list[tuple[Operation, bool, Unit, int, int]] = []
+    syncs: list[Item] = []
     runs = pieces(block)
+    floats: dict[int, list[sharp.InstructionOp]] = {}
+    for k, piece in enumerate(runs[:-1]):
+        if piece.loop is None and runs[k + 1].loop is not None:
+            floats[k + 1] = floating_dma(piece.ops, runs[k + 1].ops)
+            moved = set(map(id, floats[k + 1]))
+            piece.ops = [op for op in piece.ops if id(op) not in moved]
     for k, piece in enumerate(runs):
-        for op in piece.ops:
+        for op in [*piece.ops, *floats.get(k, [])]:
             masks[op] = [0, 0]
         if piece.loop is None:
             _segment_tokens(piece.ops, masks)
             continue
         if k > 0:
-            _barrier(piece.loop, True, syncs)
+            _barrier(piece.loop, True, syncs, floats.get(k, []))
         if cross_step:
             _loop_tokens(piece, masks, syncs)
         else:
@@ -309,10 +355,16 @@ def assign_dataflow_tokens(block: Block, cross_step: bool = True) -> dict[sharp.
             _barrier(head, True, syncs)
         if k < len(runs) - 1:
             _barrier(piece.loop, False, syncs)
-    after: dict[Operation, list[sharp.SyncOp]] = {}
-    for anchor, before, unit, pop, push in syncs:
-        op = sharp.SyncOp(unit)
-        masks[op] = [pop, push]
+    after: dict[Operation, list[Operation]] = {}
+    for item in syncs:
+        if len(item) == 2:  # a floating DMA op, moved in front of its loop
+            anchor, op = item
+            op.detach()
+            before = True
+        else:
+            anchor, before, unit, pop, push = item
+            op = sharp.SyncOp(unit)
+            masks[op] = [pop, push]
         parent = anchor.parent_block()
         assert parent is not None
         if before:

@@ -3,7 +3,9 @@
 Lifetimes are counted in *epochs*: the straight-line code between two time
 loops is one epoch (schedules overlap anything in it, across layer
 boundaries), each time loop another (schedules put a barrier on either side of
-a loop). A buffer lives from the first to the last epoch that uses it; the
+a loop), except the DMA ops that float across the barrier into the loop
+(`dataflow_tokens.floating_dma`): their buffers live through the loop too. A
+buffer lives from the first to the last epoch that uses it; the
 pass packs buffers first-fit by lifetime, so layers that run one after
 another reuse the same addresses. A model whose live buffers exceed a memory's capacity is
 rejected with the layer, the need and the capacity.
@@ -30,6 +32,7 @@ from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
 from sharp_compiler.hw.config import WORD_BYTES
 from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
+from sharp_compiler.transforms.dataflow_tokens import floating_dma, pieces
 from sharp_compiler.transforms.rnn_access import LoweringError
 
 
@@ -64,12 +67,14 @@ class SharpAllocatePass(ModulePass):
         buffers = {b.sym_name.data: b for b in op.body.block.ops if isinstance(b, sharp.BufferOp)}
         life: dict[str, tuple[int, int]] = {}
         layer_of_epoch: dict[int, sharp.LayerOp] = {}
+        epoch_of: dict[Operation, int] = {}
         epoch = 0
         for layer in layers:
             for item in layer.body.block.ops:
                 if isinstance(item, sharp.TimeLoopOp):
                     epoch += 1
                 layer_of_epoch.setdefault(epoch, layer)
+                epoch_of[item] = epoch
                 for name in buffers_used(item):
                     if name not in buffers:
                         raise LoweringError(
@@ -79,6 +84,14 @@ class SharpAllocatePass(ModulePass):
                     life[name] = (first, epoch)
                 if isinstance(item, sharp.TimeLoopOp):
                     epoch += 1
+        runs = pieces(op.body.block)
+        for segment, loop in zip(runs, runs[1:], strict=False):
+            if segment.loop is not None or loop.loop is None:
+                continue
+            for moved in floating_dma(segment.ops, loop.ops):
+                for name in buffers_used(moved):
+                    first, last = life[name]
+                    life[name] = (first, max(last, epoch_of[loop.loop]))
         capacity = {
             "vmem": cfg.vector_buffer_words,
             "wmem": cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision),

@@ -2,27 +2,30 @@
 
 A layer's weights are loaded in its prologue, after the barrier that ends the previous
 layer's loop, so the DMA engine sits idle during the loop and the array waits for the
-transfer after it. This pass moves the weight loads that open a layer (its leading
-`sharp.load_weights` of constant or input tensors) in front of the previous layer's time loop,
-where they stream while that loop computes. It does so only when both layers' weight buffers
-fit the weight memory together (the allocator's epochs then keep them apart) and the moved
-loads read nothing the earlier layer writes.
+transfer after it. This pass moves the next layer's weight loads that its *prologue*
+consumes (W, read by the input projection) in front of the current layer's time loop;
+the loads its loop reads (R) stay, and stream while the projection runs. A load moves
+only when nothing it jumps over touches what it reads or writes, and only when both
+layers' weight buffers fit the weight memory together (the allocator then keeps them
+apart). `sharp-schedule` lets such a load *float* across the barrier in front of the
+loop (`dataflow_tokens.floating_dma`): it runs between the DMA unit's join and fork, so
+the loop does not wait for it.
 
 Before::
 
     sharp.layer @l0 ... { ...  sharp.time_loop 50 { ... }  ... }
-    sharp.layer @l1 ... { sharp.load_weights <@l1_Wbuf[...]>, <@l1_W[...]>  ... }
+    sharp.layer @l1 ... { sharp.load ...  sharp.load_weights <@l1_Wbuf[0:16, 0:8]>, <@l1_W[...]>
+                          sharp.dispatch ...  sharp.load_weights <@l1_Rbuf[0:16, 0:4]>, ... }
 
 After::
 
-    sharp.layer @l0 ... { ...  sharp.load_weights <@l1_Wbuf[...]>, <@l1_W[...]>
+    sharp.layer @l0 ... { ...  sharp.load_weights <@l1_Wbuf[0:16, 0:8]>, <@l1_W[...]>
                                sharp.time_loop 50 { ... }  ... }
-    sharp.layer @l1 ... { ... }
+    sharp.layer @l1 ... { sharp.load ...  sharp.dispatch ...  sharp.load_weights <@l1_Rbuf[0:16, 0:4]>, ... }
 
-The DMA unit is one in-order queue: per-step DMA of the earlier loop (the per-step input of
-the fallback path, Y stores) queues behind the prefetch; nothing in the loop waits for those
-stores, and per-step inputs only occur in layers that keep their loads (`mode=none` turns the
-pass off).
+The DMA unit is one in-order queue: per-step DMA of the earlier loop (Y stores) queues
+behind the prefetch, and nothing in the loop waits for those stores; a loop that loads
+per step keeps the next layer's loads where they are (`mode=none` turns the pass off).
 """
 
 from __future__ import annotations
@@ -42,14 +45,37 @@ from sharp_compiler.transforms.sharp_allocate import buffers_used
 MODES = ("weights", "none")
 
 
-def _leading_loads(layer: sharp.LayerOp) -> list[sharp.LoadWeightsOp]:
+def _movable_loads(
+    earlier: sharp.LayerOp, loop: sharp.TimeLoopOp, later: sharp.LayerOp
+) -> list[sharp.LoadWeightsOp]:
+    """The later layer's weight loads before its time loop that may move in front of `loop`.
+
+    A load moves when nothing it would jump over touches what it reads or writes: the
+    earlier layer's ops from `loop` on, and the later layer's ops before it (loads that move
+    together keep their order).
+    """
+    between: list[sharp.InstructionOp] = []
+    for op in earlier.body.block.ops:
+        if op is loop or between:
+            between.extend(o for o in op.walk() if isinstance(o, sharp.InstructionOp))
+    loops = [op for op in later.body.block.ops if isinstance(op, sharp.TimeLoopOp)]
+    loop_reads = touched(loops[0])[0] if loops else set()
     loads: list[sharp.LoadWeightsOp] = []
-    for op in layer.body.block.ops:
-        if isinstance(op, sharp.ConfigureTileOp):
-            continue
-        if not isinstance(op, sharp.LoadWeightsOp):
+    for op in later.body.block.ops:
+        if isinstance(op, sharp.TimeLoopOp):
             break
-        loads.append(op)
+        if not isinstance(op, sharp.InstructionOp):
+            continue
+        mine = accesses(op)
+        for_prologue = not any(a.write and a.resource in loop_reads for a in mine)
+        if (
+            isinstance(op, sharp.LoadWeightsOp)
+            and for_prologue
+            and not any(a.conflicts(b) for b in mine for other in between for a in accesses(other))
+        ):
+            loads.append(op)
+        else:
+            between.append(op)
     return loads
 
 
@@ -79,13 +105,12 @@ class SharpPrefetchPass(ModulePass):
         layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
         for earlier, later in zip(layers, layers[1:], strict=False):
             loops = [o for o in earlier.body.block.ops if isinstance(o, sharp.TimeLoopOp)]
-            loads = _leading_loads(later)
-            if len(loops) != 1 or not loads:
-                continue
-            if _wmem_words(earlier, buffers) + _wmem_words(later, buffers) > capacity:
-                continue
-            reads = {a.resource for load in loads for a in accesses(load) if not a.write}
-            if reads & touched(earlier)[1]:
+            if len(loops) != 1 or any(
+                isinstance(o, (sharp.LoadOp, sharp.LoadWeightsOp)) for o in loops[0].walk()
+            ):
+                continue  # a loop that loads per step would wait behind the prefetch
+            loads = _movable_loads(earlier, loops[0], later)
+            if not loads or _wmem_words(earlier, buffers) + _wmem_words(later, buffers) > capacity:
                 continue
             for load in loads:
                 load.detach()
