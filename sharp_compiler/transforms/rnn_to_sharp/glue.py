@@ -5,8 +5,8 @@ scratch tensor may become the named model output). `rnn.transpose`,
 `rnn.concat` and `rnn.slice` become one `sharp.copy` each (per input for a
 concat): a 4-D strided DMA from one DRAM tensor to another::
 
-    %t = rnn.transpose %y perm [0, 2, 1, 3] : tensor<5x2x1x4xf32> -> tensor<5x1x2x4xf32>
-    // becomes
+    %t = rnn.transpose %y perm [0, 2, 1, 3] onnx_node "t" : tensor<5x2x1x4xf32> -> tensor<5x1x2x4xf32>
+    // becomes (%y an input, %t the output t_out)
     sharp.layer @t "copy" from "t" tile <32x32> macs 0 {
       sharp.copy <@y -> @t_out, [5, 1, 2, 4], src 0 [8, 4, 4, 1], dst 0 [8, 8, 4, 1]>
     }
