@@ -11,6 +11,7 @@ from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.rnn_to_sharp.builder import Lowering
 from sharp_compiler.transforms.rnn_to_sharp.cells import CellBuffers, CellSpec
+from sharp_compiler.transforms.rnn_to_sharp.plan import RecurrentPlan
 from sharp_compiler.transforms.rnn_to_sharp.weights import row_ranges
 
 ONNX_TO_ACT = {
@@ -20,9 +21,11 @@ ONNX_TO_ACT = {
 }  # fmt: skip
 
 
-def cell_buffers(lw: Lowering, name: str, node: rnn.RecurrentNode, batch: int, hidden: int, input_size: int,
-             per_step_x: bool, h_rows: int) -> CellBuffers:  # fmt: skip
-    gh = node.gates * hidden
+def cell_buffers(lw: Lowering, name: str, plan: RecurrentPlan) -> CellBuffers:
+    """The vector buffers of one direction's cell: x only per step, h of `plan.h_rows` rows."""
+    node, geo, gh = plan.node, plan.geo, plan.gate_rows
+    batch, hidden, input_size = geo.batch, geo.hidden, geo.input_size
+    per_step_x, h_rows = not plan.whole, plan.h_rows
     vb = lambda key, rows, cols: lw.buffer(f"{name}_{key}", "vmem", rows, cols)  # noqa: E731
     op = node.op
     has_bias = rnn.operand(op, "B") is not None

@@ -104,8 +104,7 @@ def setup_direction(
             sources[key] = WeightRows(lw.tensor_of(val), k, d * gh * k, row_ranges(plan.perm, gh))
     prologue: list[Operation] = []
     dispatch = weight_dispatch(lw, name, plan.resident, sources, gh, prologue)
-    bufs = cell_buffers(lw, name, node, geo.batch, geo.hidden, geo.input_size, per_step_x=not plan.whole,
-                        h_rows=plan.h_rows)  # fmt: skip
+    bufs = cell_buffers(lw, name, plan)
     cell = CellEmitter(bufs, cell_spec(node, d), dispatch, unfold=plan.unfold, spans=list(plan.cell_spans),
                        column_major=plan.column_major)  # fmt: skip
     load_constants(
