@@ -33,8 +33,8 @@ class PipelineOptions:
 
 def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
     """The passes of the default pipeline, in order."""
-    from sharp_compiler.transforms.convert_rnn_to_sharp import ConvertRnnToSharpPass
     from sharp_compiler.transforms.convert_sharp_to_isa import ConvertSharpToIsaPass
+    from sharp_compiler.transforms.rnn_to_sharp import ConvertRnnToSharpPass
     from sharp_compiler.transforms.sharp_allocate import SharpAllocatePass
     from sharp_compiler.transforms.sharp_interleave import SharpInterleavePass
     from sharp_compiler.transforms.sharp_prefetch import SharpPrefetchPass

@@ -27,7 +27,7 @@ DIALECTS: dict[str, Callable[[], Any]] = {
 }
 
 PASSES: dict[str, Callable[[], Any]] = {
-    "convert-rnn-to-sharp": _lazy("sharp_compiler.transforms.convert_rnn_to_sharp", "ConvertRnnToSharpPass"),
+    "convert-rnn-to-sharp": _lazy("sharp_compiler.transforms.rnn_to_sharp", "ConvertRnnToSharpPass"),
     "sharp-reconfigure": _lazy("sharp_compiler.transforms.sharp_reconfigure", "SharpReconfigurePass"),
     "sharp-schedule": _lazy("sharp_compiler.transforms.sharp_schedule", "SharpSchedulePass"),
     "sharp-interleave": _lazy("sharp_compiler.transforms.sharp_interleave", "SharpInterleavePass"),

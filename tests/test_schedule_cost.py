@@ -8,7 +8,7 @@ from e2e_helpers import compile_model, rnn_model, simulate_binary, stack_model
 from sharp_compiler.api import import_model, make_context
 from sharp_compiler.dialects import sharp
 from sharp_compiler.pipeline import PipelineOptions, pipeline_passes
-from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
+from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.schedule_cost import layer_cycles
 
 

@@ -31,9 +31,9 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
 from sharp_compiler.hw.config import WORD_BYTES
-from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.dataflow_tokens import floating_dma, pieces
 from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_to_sharp import module_config
 
 
 def buffers_used(op: Operation) -> set[str]:

@@ -38,9 +38,9 @@ from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
-from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.dataflow_tokens import accesses, touched
 from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.sharp_allocate import buffers_used
 
 MODES = ("directions", "none")

@@ -8,15 +8,19 @@ program over the layers, so a change is only made when it pays for itself).
 `sharp.configure_tile` ops are placed where the shape changes and nowhere
 else; the array starts in `default_tile`.
 
-Before::
+Before (an LSTM of hidden 24, input 10, 100 steps, lowered for a 64K budget)::
 
-    sharp.layer @l0 "lstm" from "n0" tile <32x32> macs 76800 { ... }
+    sharp.layer @small_fwd "lstm" from "small" tile <128x128> macs 326400 { ... }
 
-After (hidden 24, input 10, on sharp-4k)::
+After (`sharp-opt m.mlir -p 'convert-rnn-to-sharp{budget=65536},sharp-reconfigure'`)::
 
-    sharp.layer @l0 "lstm" from "n0" tile <16x16> macs 76800 {
-      sharp.configure_tile <16x16>
+    sharp.layer @small_fwd "lstm" from "small" tile <8x32> macs 326400 {
+      sharp.configure_tile <8x32>
+      sharp.load_weights <@small_fwd_Wbuf[0:96, 0:10]>, <@small_fwd_W[base 0, rows 96 stride 10, cols 10]>
       ...
+
+On sharp-4k no geometry beats the default 32x32 by more than a reconfiguration costs, so
+the layer keeps it (tests/filecheck/transforms/sharp-reconfigure.mlir).
 
 With `mode=fixed` every layer keeps `default_tile` (the non-adaptive baseline).
 With `mode=forced tile=RxC` every layer with matrix work gets that legal shape
@@ -25,7 +29,7 @@ once before the first such layer::
 
     sharp-opt m.mlir -p 'convert-rnn-to-sharp,sharp-reconfigure{mode=forced tile=16x64}'
 
-    sharp.layer @l0 "lstm" from "n0" tile <16x64> macs 76800 {
+    sharp.layer @small_fwd "lstm" from "small" tile <16x64> macs 326400 {
       sharp.configure_tile <16x64>
       ...
 """
@@ -44,8 +48,8 @@ from sharp_compiler.dialects.sharp_attrs import TileAttr
 from sharp_compiler.hw import cost_model
 from sharp_compiler.hw.config import HwConfig, HwConfigError, TileShape
 from sharp_compiler.hw.tiles import check_tile, parse_tile
-from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_to_sharp import module_config
 
 MODES = ("per-layer", "fixed", "forced")
 

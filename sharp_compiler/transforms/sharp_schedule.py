@@ -36,9 +36,9 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import TokensAttr
 from sharp_compiler.isa.spec import Unit
-from sharp_compiler.transforms.convert_rnn_to_sharp import module_config
 from sharp_compiler.transforms.dataflow_tokens import assign_dataflow_tokens
 from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_to_sharp import module_config
 
 SCHEMES = ("sequential", "intergate", "unfolded", "auto")
 """Named schemes; `dataflow` is accepted as the older name of `intergate`."""
