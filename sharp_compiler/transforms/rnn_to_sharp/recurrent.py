@@ -7,6 +7,7 @@ the weights and the cell, then emits one of three layer shapes (`plan.mode`):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,21 +116,99 @@ def setup_direction(
 
 
 def project_sequence(lw: Lowering, plan: RecurrentPlan, io: RecurrentTensors, dr: Direction) -> None:
-    """X of every step on chip and its projection X W^T (+ bias) at once; points the cell at its rows."""
+    """X of every step on chip and its projection X W^T (+ bias) at once; points the cell at its rows.
+
+    With `plan.overlap` and resident weights the projection is pipelined with W's transfer
+    (`pipelined_projection`); otherwise W and R load first, then one dispatch and the bias add.
+    """
     cell, rows, gh, k = dr.cell, plan.rows, plan.gate_rows, plan.geo.input_size
     xseq = lw.buffer(f"{dr.name}_xseq", "vmem", rows, k)
     xproj = lw.buffer(f"{dr.name}_xproj", "vmem", rows, gh)
     xseq_all, xproj_all = WindowAttr(xseq, 0, rows, 0, 0, k), WindowAttr(xproj, 0, rows, 0, 0, gh)
-    dr.prologue.append(sharp.LoadOp(xseq_all, DramWindowAttr(io.x, 0, rows, k, k, 0)))
-    projection = cell.dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False)
-    dr.prologue.extend(projection)
-    if plan.overlap:
-        defer_recurrent_weights(dr.prologue, projection[-1])
-    if cell.bufs.bias is not None:
-        dr.prologue.append(sharp.AddOp(xproj_all, xproj_all, cell.row(cell.bufs.bias, 0, gh)))
+    load_x = sharp.LoadOp(xseq_all, DramWindowAttr(io.x, 0, rows, k, k, 0))
+    w_loads = [
+        op
+        for op in dr.prologue
+        if isinstance(op, sharp.LoadWeightsOp) and op.dst.buffer.data.endswith("_Wbuf")
+    ]
+    chunks = projection_chunks(gh, max(rows for rows, _cols in lw.cfg.tile_shapes))
+    if plan.overlap and plan.resident and w_loads and len(chunks) > 1:
+        pipelined_projection(plan, dr, chunks, load_x, w_loads, xseq_all, xproj_all)
+    else:
+        dr.prologue.append(load_x)
+        projection = cell.dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False)
+        dr.prologue.extend(projection)
+        if plan.overlap:
+            defer_recurrent_weights(dr.prologue, projection[-1])
+        if cell.bufs.bias is not None:
+            dr.prologue.append(sharp.AddOp(xproj_all, xproj_all, cell.row(cell.bufs.bias, 0, gh)))
     b = plan.geo.batch
     first, step = ((plan.geo.steps - 1) * b, -b) if dr.reverse else (0, b)
     cell.xproj = WindowAttr(xproj, first, b, step, 0, gh)
+
+
+PROJECTION_CHUNKS = 8
+"""At most this many pieces of the input projection when it is pipelined with W's transfer."""
+
+
+def projection_chunks(gate_rows: int, tile_rows: int) -> list[tuple[int, int]]:
+    """(first row, rows) of the pieces of W the projection is dispatched in, in load order.
+
+    At most `PROJECTION_CHUNKS`, each a multiple of `tile_rows` (the most rows of any legal
+    tile; the last piece takes the rest), so no tile pads a piece more than the whole
+    matrix: 1024 rows with 128-row tiles -> eight of 128; with 1024-row tiles, one.
+    """
+    size = tile_rows * max(1, math.ceil(gate_rows / (tile_rows * PROJECTION_CHUNKS)))
+    return [(r0, min(size, gate_rows - r0)) for r0 in range(0, gate_rows, size)]
+
+
+def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[int, int]], load_x: sharp.LoadOp,
+                         w_loads: list[sharp.LoadWeightsOp], xseq: WindowAttr,
+                         xproj: WindowAttr) -> None:  # fmt: skip
+    """X first, the bias written into the projection, then W piece by piece, each dispatched as it lands.
+
+    The array starts on the first piece of W while the DMA brings the next, and R streams
+    after W while the array finishes; the bias is added before the products (`mvm`
+    ACCUMULATE onto it), so no pass over the projection follows the last piece. The sums
+    are the same as the one-dispatch projection's (x W^T + b == b + x W^T, row by row)::
+
+        sharp.load <@l_xseq[...]>, <@X[...]>
+        sharp.fill <@l_xproj[0:150, 0:1024]>, "0.0"
+        sharp.add <@l_xproj[0:150, 0:1024]>, <@l_xproj[...]>, <@l_bias[0:1 by 0, 0:1024]>
+        sharp.load_weights <@l_Wbuf[0:128, 0:256]>, <@l_W[...]>
+        sharp.dispatch <@l_xproj[0:150, 0:128]>, <@l_xseq[...]>, <@l_Wbuf[0:128, 0:256]> accumulate
+        ...                                   // seven more pieces
+        sharp.load_weights <@l_Rbuf[...]>, <@l_R[...]>
+    """
+    cell, gh, prologue = dr.cell, plan.gate_rows, dr.prologue
+    r_loads = [
+        op for op in prologue if isinstance(op, sharp.LoadWeightsOp) and op.dst.buffer.data.endswith("_Rbuf")
+    ]
+    for op in [*w_loads, *r_loads]:
+        prologue.remove(op)
+    prologue.append(load_x)
+    bias = cell.bufs.bias
+    if bias is not None:
+        prologue.append(sharp.FillOp(xproj, 0.0))
+        prologue.append(sharp.AddOp(xproj, xproj, cell.row(bias, 0, gh)))
+    for r0, n in chunks:
+        prologue.extend(part for load in w_loads for part in _rows_of(load, r0, n))
+        piece = WindowAttr(xproj.buffer.data, 0, xproj.nrows.data, 0, r0, n)
+        prologue.extend(cell.dispatch.emit(piece, xseq, "W", r0, n, bias is not None))
+    prologue.extend(r_loads)
+
+
+def _rows_of(load: sharp.LoadWeightsOp, r0: int, n: int) -> list[sharp.LoadWeightsOp]:
+    """The part of a weight load that fills weight-buffer rows [r0, r0 + n) (none or one load)."""
+    dst, src = load.dst, load.src
+    lo, hi = max(r0, dst.row0.data), min(r0 + n, dst.row0.data + dst.nrows.data)
+    if lo >= hi:
+        return []
+    skip = lo - dst.row0.data
+    part_src = DramWindowAttr(src.tensor.data, src.base.data + skip * src.row_stride.data, hi - lo,
+                              src.row_stride.data, src.ncols.data, src.step_stride.data, src.lens.data)  # fmt: skip
+    part_dst = WindowAttr(dst.buffer.data, lo, hi - lo, dst.row_step.data, dst.col0.data, dst.ncols.data)
+    return [sharp.LoadWeightsOp(part_dst, part_src)]
 
 
 def whole_sequence_direction(lw: Lowering, plan: RecurrentPlan, io: RecurrentTensors,
