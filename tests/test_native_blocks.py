@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import subprocess
 import sys
 from pathlib import Path
 
@@ -159,3 +160,15 @@ def test_brainwave_runs_sum_their_utilisation_to_one(name: str, idles: bool) -> 
     assert (stats["array_slots"]["idle_tiles"] > 0) == idles
     tile = sim.simulate(program, zoo.inputs_of(spec), numerics=False, timing="tile").stats
     assert tile["cycles"] == stats["cycles"]
+
+
+def test_print_config_and_list_tiles_show_the_engines() -> None:
+    tool = Path(sys.executable).parent / "sharp-compile"
+    proc = subprocess.run([str(tool), "--print-config", "--hw", "brainwave-like-16k"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert config_from_json(proc.stdout) == load_config("brainwave-like-16k")
+    assert json.loads(proc.stdout)["native_rows"] == 128
+    proc = subprocess.run([str(tool), "--list-tiles", "--hw", "brainwave-like-16k"], capture_output=True,
+                          text=True, check=False)  # fmt: skip
+    assert (proc.returncode, proc.stdout) == (0, "16x128\n")
