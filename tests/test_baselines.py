@@ -50,8 +50,8 @@ def test_a_custom_file_keeps_its_name_under_budget_scaling() -> None:
 def test_baselines_keep_their_structure(budget: int) -> None:
     epur, bw = load_config(f"epur-like-{budget // 1024}k"), load_config(f"brainwave-like-{budget // 1024}k")
     assert epur.tile_shapes == ((1, budget // 4),) and epur.tiles_for(epur.default_tile) == 4
-    n = int(math.isqrt(budget))
-    assert bw.tile_shapes == ((n, n),) and bw.tiles_for(bw.default_tile) == 1
+    n = int(math.isqrt(budget))  # N x N native blocks, 8 tile engines of N/8 lanes of width N
+    assert bw.tile_shapes == ((n // 8, n),) and bw.native_rows == n and bw.tiles_for(bw.default_tile) == 8
     for cfg in (epur, bw):
         assert not cfg.reconfigurable and not cfg.cross_step_overlap
 
@@ -157,7 +157,7 @@ def test_print_config_is_a_hardware_file(tmp_path: Path) -> None:
 
 def test_list_tiles_prints_brainwaves_one_tile() -> None:
     proc = _tool(BIN / "sharp-compile", "--list-tiles", "--hw", "brainwave-like", "--budget", "65536")
-    assert (proc.returncode, proc.stdout) == (0, "256x256\n")
+    assert (proc.returncode, proc.stdout) == (0, "32x256\n")  # one engine's lanes; native blocks 256x256
     proc = _tool(BIN / "sharp-compile", "--list-tiles", "--hw", "epur-like-1k")
     assert (proc.returncode, proc.stdout) == (0, "1x256\n")
 

@@ -103,12 +103,21 @@ class HwConfig:
     """Energy of one element-wise operation in the cell updater."""
     static_watts: float
     """Leakage and clock-tree power, charged for every cycle."""
+    # --- native blocks (BrainWave-like tile engines) --------------------------
+    native_rows: int = 0
+    """Rows of the weight block a tile owns (0: its own `rows`). When > 0, a multiple of every
+    tile shape's rows: M is padded to a multiple of it, and a tile (an engine of `rows` lanes)
+    takes `native_rows // rows` issue cycles per block, column block and vector."""
 
     # --- derived quantities (the only place they are computed) --------------
     def tiles_for(self, tile: TileShape) -> int:
         """Number of tiles of geometry `tile` the array splits into."""
         rows, cols = tile
         return self.macs // (rows * cols)
+
+    def native_block_rows(self, tile: TileShape) -> int:
+        """Rows of the weight block one tile of geometry `tile` owns: `native_rows`, else its rows."""
+        return self.native_rows or tile[0]
 
     def adder_tree_latency(self, tile: TileShape) -> int:
         """Depth of the adder tree that reduces one tile row: ceil(log2(cols))."""
@@ -181,7 +190,7 @@ FIELD_RANGES: dict[str, tuple[float, float]] = {
     "clock_hz": (1e3, 1e12),
     "pj_per_mac_fp16": (0.0, 1e6), "pj_per_mac_fp32": (0.0, 1e6), "pj_per_sram_byte": (0.0, 1e6),
     "pj_per_dram_byte": (0.0, 1e6), "pj_per_act_op": (0.0, 1e6), "pj_per_cell_op": (0.0, 1e6),
-    "static_watts": (0.0, 1e6),
+    "static_watts": (0.0, 1e6), "native_rows": (0, 0xFFFF),
 }  # fmt: skip
 """Closed range of every numeric field (docs/hw-config.md): every product the cost model and the
 statistics form stays finite, and no buffer the simulator allocates exceeds 1 GiB."""
@@ -220,6 +229,12 @@ def _validate(cfg: HwConfig) -> None:
             raise HwConfigError(
                 f"{cfg.name}: tile {rows}x{cols} does not divide the {cfg.macs}-multiplier array"
             )
+    if cfg.native_rows:
+        for rows, cols in cfg.tile_shapes:
+            if cfg.native_rows % rows:
+                raise HwConfigError(
+                    f"{cfg.name}: native_rows {cfg.native_rows} is not a multiple of tile {rows}x{cols}'s rows"
+                )
     if tuple(cfg.default_tile) not in cfg.tile_shapes:
         raise HwConfigError(f"{cfg.name}: default_tile {cfg.default_tile} is not in tile_shapes")
     if cfg.precision not in PRECISIONS:

@@ -14,6 +14,16 @@ reduction across tiles::
     row_blocks = ceil(M/rows), k_blocks = ceil(K/cols)
     cycles     = ceil(row_blocks / tiles) * k_blocks * n_vectors + array_latency
 
+Native blocks (`HwConfig.native_rows` > 0, the BrainWave-like tile engines): a tile
+is an engine of `rows` dot-product lanes and owns blocks of `native_rows` rows
+(M padded to a multiple of it); each lane takes one row of a block per cycle, so a
+block costs `native_rows / rows` issue cycles per column block and vector::
+
+    row_blocks = ceil(M/native_rows)
+    cycles     = ceil(row_blocks / tiles) * (native_rows/rows) * k_blocks * n_vectors + array_latency
+
+(native_rows = 0 is the first formula: a tile's block is its own `rows`.)
+
 Units are pipelined: an instruction *occupies* its unit for its throughput
 cycles (`occupancy`: blocks issued, elements / lanes, bytes / bandwidth) and
 *completes* its fixed `latency` later (array fill, activation and cell
@@ -22,7 +32,7 @@ occupancy is over. `Cost(occupancy, latency)` is what every function below
 describes; `cycles` (occupancy + latency) is the time of one instruction alone.
 
 Two kinds of waste follow, and they are what reconfiguration trades: padding
-(a hidden size that is not a multiple of the tile leaves multipliers of the
+(a hidden size that is not a multiple of the block leaves multipliers of the
 partial blocks idle) and idle tiles (fewer row blocks than tiles, or a last
 round that does not fill them: small layers on big arrays).
 """
@@ -46,15 +56,25 @@ class Cost(NamedTuple):
         return self.occupancy + self.latency
 
 
-def mvm_blocks(tile: TileShape, m: int, k: int) -> int:
-    """Weight blocks an [m, k] matrix is cut into."""
-    return math.ceil(m / tile[0]) * math.ceil(k / tile[1])
+def mvm_block_shape(cfg: HwConfig, tile: TileShape) -> TileShape:
+    """The weight block one tile owns: `native_rows x cols` (`rows x cols` when native_rows is 0)."""
+    return cfg.native_block_rows(tile), tile[1]
+
+
+def mvm_block_cycles(cfg: HwConfig, tile: TileShape) -> int:
+    """Issue cycles one block takes on its tile per column block and vector: native_rows / rows."""
+    return cfg.native_block_rows(tile) // tile[0]
+
+
+def mvm_blocks(block: TileShape, m: int, k: int) -> int:
+    """Weight blocks of shape `block` (`mvm_block_shape`) an [m, k] matrix is cut into."""
+    return math.ceil(m / block[0]) * math.ceil(k / block[1])
 
 
 def mvm_issue_cycles(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
     """Cycles the array is occupied issuing blocks (throughput part, without pipeline fill)."""
-    rounds = math.ceil(math.ceil(m / tile[0]) / cfg.tiles_for(tile))
-    return rounds * math.ceil(k / tile[1]) * n_vectors
+    rounds = math.ceil(math.ceil(m / cfg.native_block_rows(tile)) / cfg.tiles_for(tile))
+    return rounds * mvm_block_cycles(cfg, tile) * math.ceil(k / tile[1]) * n_vectors
 
 
 def mvm_cycles(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
@@ -63,13 +83,15 @@ def mvm_cycles(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -
 
 
 def mvm_padded_slots(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
-    """Multiplier-cycles spent on padding: block slots minus useful MACs."""
-    return mvm_blocks(tile, m, k) * tile[0] * tile[1] * n_vectors - m * k * n_vectors
+    """Multiplier-cycles spent on padding: block slots minus useful MACs (rows padded to the block's)."""
+    block = mvm_block_shape(cfg, tile)
+    return mvm_blocks(block, m, k) * block[0] * block[1] * n_vectors - m * k * n_vectors
 
 
 def mvm_idle_tile_slots(cfg: HwConfig, tile: TileShape, m: int, k: int, n_vectors: int) -> int:
     """Multiplier-cycles of tiles with no block to work on while the dispatch issues."""
-    busy_tile_cycles = mvm_blocks(tile, m, k) * n_vectors
+    blocks = mvm_blocks(mvm_block_shape(cfg, tile), m, k)
+    busy_tile_cycles = blocks * mvm_block_cycles(cfg, tile) * n_vectors
     total_tile_cycles = mvm_issue_cycles(cfg, tile, m, k, n_vectors) * cfg.tiles_for(tile)
     return (total_tile_cycles - busy_tile_cycles) * tile[0] * tile[1]
 

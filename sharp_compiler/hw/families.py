@@ -8,15 +8,18 @@ are the same machine (same fields, same fingerprint, same binary)::
     >>> load_config("sharp-4k").with_budget(16384) == load_config("sharp-16k")
     True
     >>> load_config("epur-like-16k").tile_shapes, load_config("brainwave-like-16k").tile_shapes
-    (((1, 4096),), ((128, 128),))
+    (((1, 4096),), ((16, 128),))
+    >>> load_config("brainwave-like-16k").native_rows, load_config("brainwave-like-16k").tiles_for((16, 128))
+    (128, 8)
 
 The rule, for every family (docs/hw-config.md says why):
 
 - tiles: `sharp` re-derives its menu (power-of-two tiles from 8x8, aspect ratio <= 16,
   default the square tile of a quarter of the array); `epur-like` keeps its number of
   dot-product units (4, one per LSTM gate) and widens each to macs/4 (1-row tiles);
-  `brainwave-like` has one native tile, N x N with N = 2^floor(log2(macs)/2) (N x 2N when
-  the budget is an odd power of two);
+  `brainwave-like` has a native N x N block, N = 2^floor(log2(macs)/2) (N x 2N when the
+  budget is an odd power of two), and 8 tile engines of N/8 lanes: one tile shape
+  (N/8, cols), `native_rows` = N, so an engine takes 8 cycles per native block;
 - activation and cell lanes, DRAM and on-chip move bandwidths scale with the square root of
   the array (x2 per x4 multipliers);
 - static power scales linearly with the multipliers (the calibration of docs/hw-config.md);
@@ -78,7 +81,7 @@ def check_budget(macs: int) -> None:
 def scale(cfg: HwConfig, macs: int) -> HwConfig:
     """The same design at another budget, by its family's rule (composable: scaling twice = once)."""
     check_budget(macs)
-    shapes, default = _tiles(cfg, macs)
+    shapes, default, native = _tiles(cfg, macs)
     lanes = 2 ** (_half_log2(macs) - _half_log2(cfg.macs))
     preset = parse_preset(cfg.name) == (cfg.family, cfg.macs)
     base_name = cfg.name.split("@")[0]
@@ -88,6 +91,7 @@ def scale(cfg: HwConfig, macs: int) -> HwConfig:
         macs=macs,
         tile_shapes=shapes,
         default_tile=default,
+        native_rows=native,
         act_lanes=max(1, int(cfg.act_lanes * lanes)),
         cell_lanes=max(1, int(cfg.cell_lanes * lanes)),
         dram_bytes_per_cycle=max(1, int(cfg.dram_bytes_per_cycle * lanes)),
@@ -100,17 +104,32 @@ def _half_log2(macs: int) -> int:
     return int(math.log2(macs)) // 2
 
 
-def _tiles(cfg: HwConfig, macs: int) -> tuple[tuple[TileShape, ...], TileShape]:
+BRAINWAVE_ENGINES = 8
+"""Tile engines of the `brainwave-like` family at every budget (our scaling rule, docs/baselines.md)."""
+
+
+def _tiles(cfg: HwConfig, macs: int) -> tuple[tuple[TileShape, ...], TileShape, int]:
+    """(tile shapes, default tile, native_rows) of the family at `macs` multipliers."""
     if cfg.family == "epur-like":
         units = cfg.tiles_for(cfg.default_tile)
         tile = (1, max(1, macs // units))
-        return (tile,), tile
+        return (tile,), tile, cfg.native_rows
     if cfg.family == "brainwave-like":
-        n = 2 ** _half_log2(macs)
-        tile = (n, macs // n)
-        return (tile,), tile
+        native = brainwave_native(macs)
+        tile = (native[0] // BRAINWAVE_ENGINES, native[1])
+        return (tile,), tile, native[0]
     shapes = tuple(tile_menu(macs))
-    return shapes, closest_square(shapes, macs)
+    return shapes, closest_square(shapes, macs), cfg.native_rows
+
+
+def brainwave_native(macs: int) -> TileShape:
+    """BrainWave's native block at a budget: N x N with N = 2^floor(log2(macs)/2), N x 2N at odd powers.
+
+    The array is `BRAINWAVE_ENGINES` tile engines of N / 8 dot-product lanes, each lane N (or 2N)
+    wide: 8 x (N/8) x cols = macs.
+    """
+    n = 2 ** _half_log2(macs)
+    return n, macs // n
 
 
 def tile_menu(macs: int) -> list[TileShape]:

@@ -224,13 +224,17 @@ class Timing:
     def tile_dispatch(self, tile: TileShape, m: int, k: int, n: int, start: int, pc: int) -> int:
         """Simulate the dispatcher block by block: tile (b mod tiles) owns row block b and walks its K blocks.
 
-        A tile is busy one cycle per (vector, block); the MVM ends when the last
-        block has left its tile and passed the multiplier, adder tree and
-        accumulator (`array_latency`). Returns the issue cycles (the occupancy).
+        A block is `cost_model.mvm_block_shape` (native_rows x cols with native blocks, else the
+        tile's own shape); a tile is busy `mvm_block_cycles` cycles per (vector, block), one per
+        group of `rows` block rows through its lanes. The MVM ends when the last block has left
+        its tile and passed the multiplier, adder tree and accumulator (`array_latency`).
+        Returns the issue cycles (the occupancy).
         """
         tiles = self.cfg.tiles_for(tile)
-        blocks_m, blocks_k = math.ceil(m / tile[0]), math.ceil(k / tile[1])
-        count = n * blocks_m * blocks_k
+        block_rows, _cols = cost_model.mvm_block_shape(self.cfg, tile)
+        steps = cost_model.mvm_block_cycles(self.cfg, tile)
+        blocks_m, blocks_k = math.ceil(m / block_rows), math.ceil(k / tile[1])
+        count = n * blocks_m * blocks_k * steps
         self.dispatches += count
         if self.dispatches > MAX_TILE_DISPATCHES:
             raise SimError(
@@ -241,9 +245,10 @@ class Timing:
             tile_id = bm % tiles
             for bk in range(blocks_k):
                 for vector in range(n):
-                    if self.trace is not None:
-                        self.trace.dispatch(tile_id, start + free[tile_id], pc, vector, bm, bk)
-                    free[tile_id] += 1
+                    for _step in range(steps):
+                        if self.trace is not None:
+                            self.trace.dispatch(tile_id, start + free[tile_id], pc, vector, bm, bk)
+                        free[tile_id] += 1
         return max(1, max(free, default=0))
 
     def finish(self) -> int:
