@@ -15,6 +15,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import DramWindowAttr, WindowAttr
+from sharp_compiler.hw.config import HwConfig
 from sharp_compiler.hw.numerics import weight_array
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.rnn_to_sharp.builder import Lowering
@@ -131,7 +132,7 @@ def project_sequence(lw: Lowering, plan: RecurrentPlan, io: RecurrentTensors, dr
         for op in dr.prologue
         if isinstance(op, sharp.LoadWeightsOp) and op.dst.buffer.data.endswith("_Wbuf")
     ]
-    chunks = projection_chunks(gh, max(rows for rows, _cols in lw.cfg.tile_shapes))
+    chunks = projection_chunks(gh, chunk_rows(lw.cfg))
     if plan.overlap and plan.resident and w_loads and len(chunks) > 1:
         pipelined_projection(plan, dr, chunks, load_x, w_loads, xseq_all, xproj_all)
     else:
@@ -154,12 +155,21 @@ PROJECTION_CHUNKS = 8
 def projection_chunks(gate_rows: int, tile_rows: int) -> list[tuple[int, int]]:
     """(first row, rows) of the pieces of W the projection is dispatched in, in load order.
 
-    At most `PROJECTION_CHUNKS`, each a multiple of `tile_rows` (the most rows of any legal
-    tile; the last piece takes the rest), so no tile pads a piece more than the whole
-    matrix: 1024 rows with 128-row tiles -> eight of 128; with 1024-row tiles, one.
+    At most `PROJECTION_CHUNKS`, each a multiple of `tile_rows` (`chunk_rows`; the last piece
+    takes the rest), so no tile pads a piece more than the whole matrix: 1024 rows in pieces
+    of 128 -> eight of 128; in pieces of 1024, one.
     """
     size = tile_rows * max(1, math.ceil(gate_rows / (tile_rows * PROJECTION_CHUNKS)))
     return [(r0, min(size, gate_rows - r0)) for r0 in range(0, gate_rows, size)]
+
+
+def chunk_rows(cfg: HwConfig) -> int:
+    """The granularity of the projection's pieces: the most rows of any legal tile, and at least
+    one full round of the default tile over the array (native blocks times tiles), so a piece
+    never leaves tiles idle that the whole matrix would fill."""
+    tile = cfg.default_tile
+    round_rows = (cfg.native_rows or tile[0]) * cfg.tiles_for(tile)
+    return max(max(rows for rows, _cols in cfg.tile_shapes), round_rows)
 
 
 def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[int, int]], load_x: sharp.LoadOp,
