@@ -96,16 +96,19 @@ def _loaded_weight_bytes(program: Program, cfg: HwConfig, pcs: range) -> int:
     return sum(math.prod(program.tensors[t].shape) * per for t in tensors)
 
 
-def _layer_weight_bytes(program: Program, cfg: HwConfig, layer: LayerInfo) -> int:
+def _layer_weight_bytes(program: Program, cfg: HwConfig, layer: LayerInfo, own_code: bool = False) -> int:
     """Bytes of the constant tensors loaded into the weight-buffer regions a layer's `mvm`s read.
 
     Not the loads inside the layer's code: a prefetch there may bring the next layer's weights.
+    `own_code`: only those loaded by the layer's own code (a layer's span does not cover a
+    prefetch made before it).
     """
     ins, views = program.instructions, program.views
     pcs = range(layer.pc_begin, layer.pc_end)
     regions = {views[ins[pc].c].region for pc in pcs if ins[pc].opcode == Opcode.MVM}
-    tensors = {program.dmas[i.b].tensor for i in ins[: layer.pc_end]
-               if i.opcode == Opcode.LOADW and views[i.a].region in regions}  # fmt: skip
+    loads = pcs if own_code else range(layer.pc_end)
+    tensors = {program.dmas[ins[pc].b].tensor for pc in loads
+               if ins[pc].opcode == Opcode.LOADW and views[ins[pc].a].region in regions}  # fmt: skip
     per = cfg.weight_bytes_per_element(program.precision)
     return sum(math.prod(program.tensors[t].shape) * per for t in tensors)
 
@@ -131,7 +134,7 @@ def _layer_work(
         steps=_steps(program, pcs) if kind else 0,
         depth=1,
         stack=((kind, layer.directions),) if kind else (),
-        startup_bytes=_layer_weight_bytes(program, cfg, layer) if kind else 0,
+        startup_bytes=_layer_weight_bytes(program, cfg, layer, own_code=True) if kind else 0,
         step_macs=_step_macs(facts, timing, layer, _steps(program, pcs)) if kind else 0,
     )
 

@@ -15,7 +15,7 @@ from xdsl.dialects.builtin import TensorType, f16, f32, i32, i64
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from sharp_compiler.dialects import sharp
-from sharp_compiler.dialects.sharp_attrs import TileAttr
+from sharp_compiler.dialects.sharp_attrs import TileAttr, WindowAttr
 from sharp_compiler.hw.config import HwConfig
 from sharp_compiler.transforms import rnn_access as rnn
 from sharp_compiler.transforms.rnn_access import LoweringError
@@ -34,6 +34,9 @@ class Lowering:
     value_tensor: dict[SSAValue, str] = field(default_factory=dict)
     symbols: set[str] = field(default_factory=set)
     output_names: dict[SSAValue, str] = field(default_factory=dict)
+    on_chip: dict[str, WindowAttr] = field(default_factory=dict)
+    """DRAM tensors whose whole contents a vector-buffer window also holds, row for row
+    ([rows, cols] row-major): a later layer reads the window instead of loading the tensor."""
 
     def unique(self, base: str) -> str:
         name, k = rnn.symbol(base), 1

@@ -21,8 +21,9 @@ ONNX_TO_ACT = {
 }  # fmt: skip
 
 
-def cell_buffers(lw: Lowering, name: str, plan: RecurrentPlan) -> CellBuffers:
-    """The vector buffers of one direction's cell: x only per step, h of `plan.h_rows` rows."""
+def cell_buffers(lw: Lowering, name: str, plan: RecurrentPlan, h: str | None = None) -> CellBuffers:
+    """The vector buffers of one direction's cell: x only per step, h of `plan.h_rows` rows
+    (or the given buffer: the node's on-chip sequence that every direction shares)."""
     node, geo, gh = plan.node, plan.geo, plan.gate_rows
     batch, hidden, input_size = geo.batch, geo.hidden, geo.input_size
     per_step_x, h_rows = not plan.whole, plan.h_rows
@@ -34,7 +35,7 @@ def cell_buffers(lw: Lowering, name: str, plan: RecurrentPlan) -> CellBuffers:
     masked = rnn.operand(op, "sequence_lens") is not None
     return CellBuffers(
         batch=batch, hidden=hidden, input_size=input_size, x=vb("x", batch, input_size) if per_step_x else None,
-        h=vb("h", h_rows, hidden), acc=vb("acc", batch, gh), gates=vb("gates", batch, gh),
+        h=h or vb("h", h_rows, hidden), acc=vb("acc", batch, gh), gates=vb("gates", batch, gh),
         tmp=vb("tmp", batch, hidden), bias=vb("bias", 1, gh) if has_bias else None,
         c=vb("c", batch, hidden) if lstm else None,
         c_new=vb("c_new", batch, hidden) if lstm and masked else None,
@@ -79,7 +80,7 @@ def load_constants(lw: Lowering, node: rnn.RecurrentNode, d: int, bufs: CellBuff
                 sharp.LoadOp(WindowAttr(buf, 0, 1, 0, dst, n), DramWindowAttr(sym, base + src, 1, n, n, 0))
             )
 
-    name = bufs.h.removesuffix("_h")
+    name = bufs.acc.removesuffix("_acc")  # the direction's name (h may be the node's shared sequence)
     if b_all is None and b_val is not None and bufs.bias is not None:
         # B [D, 2*G*H] as an input: Wb and Rb are loaded (in gate order) and added on chip.
         b_sym, ranges = lw.tensor_of(b_val), row_ranges(perm, gh)

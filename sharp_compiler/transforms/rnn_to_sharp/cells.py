@@ -76,6 +76,11 @@ def _cols(win: WindowAttr, col0: int, ncols: int) -> WindowAttr:
     return WindowAttr(win.buffer.data, win.row0.data, win.nrows.data, win.row_step.data, col0, ncols)
 
 
+def _units(win: WindowAttr, unit0: int, units: int) -> WindowAttr:
+    """Hidden units [unit0, +units) of a state window (which may start at any column)."""
+    return _cols(win, win.col0.data + unit0, units)
+
+
 @dataclass
 class CellEmitter:
     bufs: CellBuffers
@@ -145,7 +150,7 @@ class CellEmitter:
         assert self.xproj is not None and b.mask is None
         count = {"lstm": 4, "gru": 3, "rnn": 1}[self.spec.kind]
         blocks = [_Block(count * u0, u0, n) for u0, n in spans]
-        out = lambda blk: _cols(h_next, blk.unit0, blk.units)  # noqa: E731
+        out = lambda blk: _units(h_next, blk.unit0, blk.units)  # noqa: E731
         if self.spec.kind == "gru" and not self.spec.linear_before_reset:
             f = self.spec.activations[0]
             for blk in blocks:
@@ -153,7 +158,7 @@ class CellEmitter:
                 self.recurrent_part(g0, 2 * n, h_prev)
                 self.activate(self.win(b.gates, g0, 2 * n), self.win(b.acc, g0, 2 * n), f)
                 self.add(
-                    sharp.MulOp(self.win(b.tmp, u0, n), self.win(b.gates, g0 + n, n), _cols(h_prev, u0, n))
+                    sharp.MulOp(self.win(b.tmp, u0, n), self.win(b.gates, g0 + n, n), _units(h_prev, u0, n))
                 )
             for blk in blocks:
                 self.recurrent_part(blk.gate0 + 2 * blk.units, blk.units, self.win(b.tmp, 0, hs))
@@ -202,7 +207,7 @@ class CellEmitter:
         b, g0, n = self.bufs, blk.gate0, blk.units
         cand = self.win(b.gates, g0 + 2 * n, n)
         self.activate(cand, self.acc(g0 + 2 * n, n), self.spec.activations[1])
-        self.add(sharp.SubOp(h_dst, _cols(h_prev, blk.unit0, n), cand))
+        self.add(sharp.SubOp(h_dst, _units(h_prev, blk.unit0, n), cand))
         self.add(sharp.FmaOp(h_dst, self.win(b.gates, g0, n), h_dst, cand))
 
     def xsrc(self, col0: int, ncols: int) -> WindowAttr:

@@ -9,7 +9,9 @@ from xdsl.dialects.builtin import ArrayAttr, StringAttr, TensorType
 from xdsl.ir import SSAValue
 
 from sharp_compiler.diagnostics import at_op
+from sharp_compiler.dialects import sharp
 from sharp_compiler.transforms import rnn_access as rnn
+from sharp_compiler.transforms.dataflow_tokens import accesses
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.rnn_to_sharp.builder import Lowering
 from sharp_compiler.transforms.rnn_to_sharp.dense import DENSE_LOWERINGS
@@ -52,7 +54,35 @@ def lower_function(lw: Lowering, fn: func.FuncOp, options: SchemeOptions) -> Low
         dst = lw.add_tensor(name, "output", shape, ttype.element_type, name)
         lw.layer(lw.unique(f"copy_{name}"), "copy", name, [flat_copy(src, dst, math.prod(shape))])
     lw.order_io(output_names)
+    drop_dead_stores(lw)
     return lw
+
+
+def drop_dead_stores(lw: Lowering) -> None:
+    """Erase the DMA writes to scratch tensors nothing reads (until none is left).
+
+    A layer's Y that the next layer reads from the vector buffer (`Lowering.on_chip`) then
+    never goes to DRAM: the per-step stores of the producing loop disappear with the load.
+    """
+    scratch = {
+        t.sym_name.data for t in lw.tensors if isinstance(t, sharp.TensorOp) and t.kind.data == "scratch"
+    }
+    while True:
+        instructions = [
+            op for layer in lw.layers for op in layer.walk() if isinstance(op, sharp.InstructionOp)
+        ]
+        read = {a.resource for op in instructions for a in accesses(op) if not a.write}
+        dead = [
+            op for op in instructions
+            if isinstance(op, (sharp.StoreOp, sharp.CopyOp))
+            and all(a.resource.removeprefix("tensor @") in scratch and a.resource not in read
+                    for a in accesses(op) if a.write)
+        ]  # fmt: skip
+        if not dead:
+            return
+        for op in dead:
+            op.detach()
+            op.erase()
 
 
 def _names(fn: func.FuncOp, key: str, count: int, prefix: str) -> list[str]:

@@ -84,14 +84,22 @@ def lower_recurrent(lw: Lowering, options: SchemeOptions, node: rnn.RecurrentNod
     plan = RecurrentPlan.make(lw, options, node)
     io = RecurrentTensors.bind(lw, plan)
     emit = {"blocked": blocked_direction, "whole": whole_sequence_direction, "per-step": per_step_direction}
+    geo = plan.geo
+    seq = None
+    if plan.mode == "blocked":  # every direction's states in one buffer: the sequence the next layer reads
+        seq = lw.buffer(
+            f"{rnn.symbol(node.onnx_node)}_seq", "vmem", plan.rows + 2 * geo.batch, geo.ndir * geo.hidden
+        )
     for d, reverse in enumerate(node.directions):
-        direction = setup_direction(lw, plan, io, d, reverse)
+        direction = setup_direction(lw, plan, io, d, reverse, seq)
         ops = emit[plan.mode](lw, plan, io, direction)
         lw.layer(direction.name, node.kind, node.onnx_node, ops, len(node.directions))
+    if seq is not None and io.y is not None and (geo.ndir == 1 or geo.batch_major_y or geo.batch == 1):
+        lw.on_chip[io.y] = WindowAttr(seq, geo.batch, plan.rows, 0, 0, geo.ndir * geo.hidden)
 
 
 def setup_direction(
-    lw: Lowering, plan: RecurrentPlan, io: RecurrentTensors, d: int, reverse: bool
+    lw: Lowering, plan: RecurrentPlan, io: RecurrentTensors, d: int, reverse: bool, seq: str | None = None
 ) -> Direction:
     """Weights (resident or streamed, gate rows in the plan's order), buffers, cell and constants."""
     node, geo, gh = plan.node, plan.geo, plan.gate_rows
@@ -107,7 +115,7 @@ def setup_direction(
             sources[key] = WeightRows(lw.tensor_of(val), k, d * gh * k, row_ranges(plan.perm, gh))
     prologue: list[Operation] = []
     dispatch = weight_dispatch(lw, name, plan.resident, sources, gh, prologue)
-    bufs = cell_buffers(lw, name, plan)
+    bufs = cell_buffers(lw, name, plan, seq)
     cell = CellEmitter(bufs, cell_spec(node, d), dispatch, unfold=plan.unfold, spans=list(plan.cell_spans),
                        column_major=plan.column_major)  # fmt: skip
     load_constants(
@@ -123,10 +131,15 @@ def project_sequence(lw: Lowering, plan: RecurrentPlan, io: RecurrentTensors, dr
     (`pipelined_projection`); otherwise W and R load first, then one dispatch and the bias add.
     """
     cell, rows, gh, k = dr.cell, plan.rows, plan.gate_rows, plan.geo.input_size
-    xseq = lw.buffer(f"{dr.name}_xseq", "vmem", rows, k)
     xproj = lw.buffer(f"{dr.name}_xproj", "vmem", rows, gh)
-    xseq_all, xproj_all = WindowAttr(xseq, 0, rows, 0, 0, k), WindowAttr(xproj, 0, rows, 0, 0, gh)
-    load_x = sharp.LoadOp(xseq_all, DramWindowAttr(io.x, 0, rows, k, k, 0))
+    xproj_all = WindowAttr(xproj, 0, rows, 0, 0, gh)
+    held = lw.on_chip.get(io.x)
+    load_x: sharp.LoadOp | None = None
+    if held is not None and (held.nrows.data, held.ncols.data) == (rows, k):
+        xseq_all = held  # the previous layer's sequence, still on chip: no DRAM round trip
+    else:
+        xseq_all = WindowAttr(lw.buffer(f"{dr.name}_xseq", "vmem", rows, k), 0, rows, 0, 0, k)
+        load_x = sharp.LoadOp(xseq_all, DramWindowAttr(io.x, 0, rows, k, k, 0))
     w_loads = [
         op
         for op in dr.prologue
@@ -136,7 +149,8 @@ def project_sequence(lw: Lowering, plan: RecurrentPlan, io: RecurrentTensors, dr
     if plan.overlap and plan.resident and w_loads and len(chunks) > 1:
         pipelined_projection(plan, dr, chunks, load_x, w_loads, xseq_all, xproj_all)
     else:
-        dr.prologue.append(load_x)
+        if load_x is not None:
+            dr.prologue.append(load_x)
         projection = cell.dispatch.emit(xproj_all, xseq_all, "W", 0, gh, False)
         dr.prologue.extend(projection)
         if plan.overlap:
@@ -172,7 +186,7 @@ def chunk_rows(cfg: HwConfig) -> int:
     return max(max(rows for rows, _cols in cfg.tile_shapes), round_rows)
 
 
-def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[int, int]], load_x: sharp.LoadOp,
+def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[int, int]], load_x: sharp.LoadOp | None,
                          w_loads: list[sharp.LoadWeightsOp], xseq: WindowAttr,
                          xproj: WindowAttr) -> None:  # fmt: skip
     """X first, the bias written into the projection, then W piece by piece, each dispatched as it lands.
@@ -196,7 +210,8 @@ def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[
     ]
     for op in [*w_loads, *r_loads]:
         prologue.remove(op)
-    prologue.append(load_x)
+    if load_x is not None:
+        prologue.append(load_x)
     bias = cell.bufs.bias
     if bias is not None:
         prologue.append(sharp.FillOp(xproj, 0.0))
@@ -294,13 +309,16 @@ def blocked_direction(
     bufs, t, b, h, rows = cell.bufs, geo.steps, geo.batch, geo.hidden, plan.rows
     project_sequence(lw, plan, io, dr)
     step = -b if dr.reverse else b
-    h0_row = rows if dr.reverse else 0  # the initial state's block; the last step writes the other end
-    h0 = WindowAttr(bufs.h, h0_row, b, 0, 0, h)
+    # The node's sequence buffer: T + 2 blocks of B rows, direction d in columns [d H, d H + H).
+    # Step t's h is block t + 1 in both directions (the [T, B, D*H] rows the next layer reads);
+    # the initial state is block 0 forwards, block T + 1 backwards.
+    h0_row, col = (rows + b if dr.reverse else 0), d * h
+    h0 = WindowAttr(bufs.h, h0_row, b, 0, col, h)
     dr.prologue.append(sharp.LoadOp(h0, geo.state_window(io.h0, d)) if io.h0 else sharp.FillOp(h0, 0.0))
     if bufs.c is not None:
         dr.prologue.append(init_state(cell, bufs.c, io.c0, geo, d))
-    h_prev = WindowAttr(bufs.h, h0_row, b, step, 0, h)
-    h_next = WindowAttr(bufs.h, h0_row + step, b, step, 0, h)
+    h_prev = WindowAttr(bufs.h, h0_row, b, step, col, h)
+    h_next = WindowAttr(bufs.h, h0_row + step, b, step, col, h)
     body = cell.emit_blocked_step(list(plan.spans), h_prev, h_next)
     # Overlapping steps leave the DMA idle in the loop: each step's h goes to Y as soon as it is
     # ready, straight into Y's [T, D, B, H] layout (no scratch copy for two directions).
@@ -310,11 +328,10 @@ def blocked_direction(
     loop = sharp.TimeLoopOp(t, Region(Block(body)))
     epilogue: list[Operation] = []
     if io.y is not None and not plan.per_step_y:
-        epilogue.extend(store_sequence(lw, dr.name, bufs.h, io.y, geo, d, 0 if dr.reverse else b))
+        epilogue.extend(store_sequence(lw, dr.name, bufs.h, io.y, geo, d, b, col))
     if io.y_h is not None:
-        epilogue.append(
-            sharp.StoreOp(geo.state_window(io.y_h, d), WindowAttr(bufs.h, rows - h0_row, b, 0, 0, h))
-        )
+        last = b if dr.reverse else rows
+        epilogue.append(sharp.StoreOp(geo.state_window(io.y_h, d), WindowAttr(bufs.h, last, b, 0, col, h)))
     if io.y_c is not None and bufs.c is not None:
         epilogue.append(sharp.StoreOp(geo.state_window(io.y_c, d), cell.win(bufs.c, 0, h)))
     return [*dr.prologue, loop, *epilogue]
@@ -348,10 +365,10 @@ def zero_empty_sequences(cell: CellEmitter, lens_buf: str) -> list[Operation]:
 
 
 def store_sequence(lw: Lowering, name: str, ybuf: str, y_sym: str, geo: Geometry, d: int,
-                   row0: int = 0) -> list[Operation]:  # fmt: skip
-    """Write an on-chip [T*B, H] output sequence (from row0) into Y ([T, D, B, H]) in one DMA (plus a copy if D > 1)."""
+                   row0: int = 0, col0: int = 0) -> list[Operation]:  # fmt: skip
+    """Write an on-chip [T*B, H] output sequence (from row0, col0) into Y ([T, D, B, H]) in one DMA (plus a copy if D > 1)."""
     t, b, h, nd = geo.steps, geo.batch, geo.hidden, geo.ndir
-    whole = WindowAttr(ybuf, row0, t * b, 0, 0, h)
+    whole = WindowAttr(ybuf, row0, t * b, 0, col0, h)
     if nd == 1:
         return [sharp.StoreOp(DramWindowAttr(y_sym, 0, t * b, h, h, 0), whole)]
     if geo.batch_major_y:  # row t*B + b goes to Y[t, b, d, :]: one strided DMA
