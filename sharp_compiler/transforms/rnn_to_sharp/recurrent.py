@@ -198,7 +198,7 @@ def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[
 
         sharp.load <@l_xseq[...]>, <@X[...]>
         sharp.fill <@l_xproj[0:150, 0:1024]>, "0.0"
-        sharp.add <@l_xproj[0:150, 0:1024]>, <@l_xproj[...]>, <@l_bias[0:1 by 0, 0:1024]>
+        sharp.add <@l_xproj[0:150, 0:1024]>, <@l_xproj[0:150, 0:1024]>, <@l_bias[0:1, 0:1024]>
         sharp.load_weights <@l_Wbuf[0:128, 0:256]>, <@l_W[...]>
         sharp.dispatch <@l_xproj[0:150, 0:128]>, <@l_xseq[...]>, <@l_Wbuf[0:128, 0:256]> accumulate
         ...                                   // seven more pieces

@@ -16,31 +16,31 @@ builtin.module {
 
 // CHECK-LABEL: sharp.layer @lstm0_fwd "lstm" from "lstm0" tile <32x32> macs 420 {
 // CHECK:        sharp.dispatch <@lstm0_fwd_xproj[0:3, 0:20]>, <@lstm0_fwd_xseq[0:3, 0:2]>, <@lstm0_fwd_Wbuf[0:20, 0:2]>
-// CHECK-NEXT:   sharp.fill <@lstm0_fwd_h[0:1, 0:5]>, "0.0"
+// CHECK-NEXT:   sharp.fill <@lstm0_seq[0:1, 0:5]>, "0.0"
 // CHECK-NEXT:   sharp.fill <@lstm0_fwd_c[0:1, 0:5]>, "0.0"
 // CHECK-NEXT:   sharp.time_loop 3 {
-// CHECK-NEXT:     sharp.dispatch <@lstm0_fwd_acc[0:1, 0:12]>, <@lstm0_fwd_h[0:1 by 1, 0:5]>, <@lstm0_fwd_Rbuf[0:12, 0:5]>
+// CHECK-NEXT:     sharp.dispatch <@lstm0_fwd_acc[0:1, 0:12]>, <@lstm0_seq[0:1 by 1, 0:5]>, <@lstm0_fwd_Rbuf[0:12, 0:5]>
 // CHECK-NEXT:     sharp.add <@lstm0_fwd_acc[0:1, 0:12]>, <@lstm0_fwd_acc[0:1, 0:12]>, <@lstm0_fwd_xproj[0:1 by 1, 0:12]>
 // CHECK-NEXT:     sharp.activate <@lstm0_fwd_gates[0:1, 0:9]>, <@lstm0_fwd_acc[0:1, 0:9]> <sigmoid>
 // CHECK-NEXT:     sharp.activate <@lstm0_fwd_gates[0:1, 9:3]>, <@lstm0_fwd_acc[0:1, 9:3]> <tanh>
 // CHECK-NEXT:     sharp.mul <@lstm0_fwd_c[0:1, 0:3]>, <@lstm0_fwd_gates[0:1, 6:3]>, <@lstm0_fwd_c[0:1, 0:3]>
 // CHECK-NEXT:     sharp.fma <@lstm0_fwd_c[0:1, 0:3]>, <@lstm0_fwd_gates[0:1, 0:3]>, <@lstm0_fwd_gates[0:1, 9:3]>, <@lstm0_fwd_c[0:1, 0:3]>
 // CHECK-NEXT:     sharp.activate <@lstm0_fwd_tmp[0:1, 0:3]>, <@lstm0_fwd_c[0:1, 0:3]> <tanh>
-// CHECK-NEXT:     sharp.mul <@lstm0_fwd_h[1:1 by 1, 0:3]>, <@lstm0_fwd_gates[0:1, 3:3]>, <@lstm0_fwd_tmp[0:1, 0:3]>
-// CHECK-NEXT:     sharp.dispatch <@lstm0_fwd_acc[0:1, 12:8]>, <@lstm0_fwd_h[0:1 by 1, 0:5]>, <@lstm0_fwd_Rbuf[12:8, 0:5]>
+// CHECK-NEXT:     sharp.mul <@lstm0_seq[1:1 by 1, 0:3]>, <@lstm0_fwd_gates[0:1, 3:3]>, <@lstm0_fwd_tmp[0:1, 0:3]>
+// CHECK-NEXT:     sharp.dispatch <@lstm0_fwd_acc[0:1, 12:8]>, <@lstm0_seq[0:1 by 1, 0:5]>, <@lstm0_fwd_Rbuf[12:8, 0:5]>
 // CHECK-NEXT:     sharp.add <@lstm0_fwd_acc[0:1, 12:8]>, <@lstm0_fwd_acc[0:1, 12:8]>, <@lstm0_fwd_xproj[0:1 by 1, 12:8]>
 // CHECK-NEXT:     sharp.activate <@lstm0_fwd_gates[0:1, 12:6]>, <@lstm0_fwd_acc[0:1, 12:6]> <sigmoid>
 // CHECK-NEXT:     sharp.activate <@lstm0_fwd_gates[0:1, 18:2]>, <@lstm0_fwd_acc[0:1, 18:2]> <tanh>
 // CHECK-NEXT:     sharp.mul <@lstm0_fwd_c[0:1, 3:2]>, <@lstm0_fwd_gates[0:1, 16:2]>, <@lstm0_fwd_c[0:1, 3:2]>
 // CHECK-NEXT:     sharp.fma <@lstm0_fwd_c[0:1, 3:2]>, <@lstm0_fwd_gates[0:1, 12:2]>, <@lstm0_fwd_gates[0:1, 18:2]>, <@lstm0_fwd_c[0:1, 3:2]>
 // CHECK-NEXT:     sharp.activate <@lstm0_fwd_tmp[0:1, 3:2]>, <@lstm0_fwd_c[0:1, 3:2]> <tanh>
-// CHECK-NEXT:     sharp.mul <@lstm0_fwd_h[1:1 by 1, 3:2]>, <@lstm0_fwd_gates[0:1, 14:2]>, <@lstm0_fwd_tmp[0:1, 3:2]>
+// CHECK-NEXT:     sharp.mul <@lstm0_seq[1:1 by 1, 3:2]>, <@lstm0_fwd_gates[0:1, 14:2]>, <@lstm0_fwd_tmp[0:1, 3:2]>
 // CHECK-NEXT:   }
-// CHECK-NEXT:   sharp.store <@Y[base 0, rows 3 stride 5, cols 5]>, <@lstm0_fwd_h[1:3, 0:5]>
-// CHECK-NEXT:   sharp.store <@Y_h[base 0, rows 1 stride 5, cols 5]>, <@lstm0_fwd_h[3:1, 0:5]>
+// CHECK-NEXT:   sharp.store <@Y[base 0, rows 3 stride 5, cols 5]>, <@lstm0_seq[1:3, 0:5]>
+// CHECK-NEXT:   sharp.store <@Y_h[base 0, rows 1 stride 5, cols 5]>, <@lstm0_seq[3:1, 0:5]>
 // CHECK-NEXT: }
 
 // Under the dataflow scheme block 1's dispatch waits for nothing but the array's previous
 // instruction: it overlaps block 0's activations and cell update.
-// FLOW:       sharp.mul <@lstm0_fwd_h[1:1 by 1, 0:3]>, {{.*}} tokens <pop [act], push []>
+// FLOW:       sharp.mul <@lstm0_seq[1:1 by 1, 0:3]>, {{.*}} tokens <pop [act], push []>
 // FLOW-NEXT:  sharp.dispatch <@lstm0_fwd_acc[0:1, 12:8]>, {{.*}} tokens <pop [], push [cell]>

@@ -7,7 +7,9 @@
 // sharp-interleave then fuses the two directions of the bidirectional layer: both prologues,
 // one time loop with both bodies (the backward one walks the projection and h upwards: `by -1`),
 // both epilogues, in one layer @lstm0_bidir; the backward direction reads the input sequence
-// the forward one loaded (one DMA of X, not two).
+// the forward one loaded (one DMA of X, not two). Both directions keep their states in the
+// node's one sequence buffer @lstm0_seq (T + 2 blocks of B rows): step t's h is block t + 1,
+// forward in columns 0:5, backward in 5:10 (its initial state is block T + 1 = 4).
 builtin.module {
   func.func @main(%X: tensor<3x1x2xf32>) -> (tensor<3x2x1x5xf32>) attributes {rnn.input_names = ["X"], rnn.output_names = ["Y"]} {
     %W = rnn.constant #rnn.weights<"W", tensor<2x20x2xf32>, elided> : tensor<2x20x2xf32>
@@ -22,12 +24,12 @@ builtin.module {
 // CHECK-NOT:     sharp.load <@lstm0_bwd_xseq
 // CHECK:         sharp.dispatch <@lstm0_bwd_xproj[0:3, 0:20]>, <@lstm0_fwd_xseq
 // CHECK:         sharp.time_loop 3 {
-// CHECK-NEXT:      sharp.dispatch <@lstm0_fwd_xproj[0:1 by 1, 0:12]>, <@lstm0_fwd_h[0:1 by 1, 0:3]>, <@lstm0_fwd_Rbuf[0:12, 0:3]> accumulate
-// CHECK-NEXT:      sharp.dispatch <@lstm0_fwd_xproj[0:1 by 1, 0:12]>, <@lstm0_fwd_h[0:1 by 1, 3:2]>, <@lstm0_fwd_Rbuf[0:12, 3:2]> accumulate
+// CHECK-NEXT:      sharp.dispatch <@lstm0_fwd_xproj[0:1 by 1, 0:12]>, <@lstm0_seq[0:1 by 1, 0:3]>, <@lstm0_fwd_Rbuf[0:12, 0:3]> accumulate
+// CHECK-NEXT:      sharp.dispatch <@lstm0_fwd_xproj[0:1 by 1, 0:12]>, <@lstm0_seq[0:1 by 1, 3:2]>, <@lstm0_fwd_Rbuf[0:12, 3:2]> accumulate
 // CHECK-NEXT:      sharp.activate <@lstm0_fwd_gates[0:1, 0:9]>, <@lstm0_fwd_xproj[0:1 by 1, 0:9]> <sigmoid>
-// CHECK:           sharp.store <@Y[{{.*}}]>, <@lstm0_fwd_h[1:1 by 1, 0:5]>
-// CHECK-NEXT:      sharp.dispatch <@lstm0_bwd_xproj[2:1 by -1, 0:12]>, <@lstm0_bwd_h[3:1 by -1, 0:3]>, <@lstm0_bwd_Rbuf[0:12, 0:3]> accumulate
-// CHECK:           sharp.store <@Y[{{.*}}]>, <@lstm0_bwd_h[2:1 by -1, 0:5]> reverse
+// CHECK:           sharp.store <@Y[{{.*}}]>, <@lstm0_seq[1:1 by 1, 0:5]>
+// CHECK-NEXT:      sharp.dispatch <@lstm0_bwd_xproj[2:1 by -1, 0:12]>, <@lstm0_seq[4:1 by -1, 5:3]>, <@lstm0_bwd_Rbuf[0:12, 0:3]> accumulate
+// CHECK:           sharp.store <@Y[{{.*}}]>, <@lstm0_seq[3:1 by -1, 5:5]> reverse
 // CHECK-NEXT:    }
 // CHECK-NOT:     sharp.layer
 
