@@ -181,9 +181,10 @@ class CellEmitter:
                     self.add(sharp.AddOp(rec_h, rec_h, self.row(b.rec_bias, g0 + 2 * n, n)))
                 acc_zr = self.acc(g0, 2 * n)
                 self.activate(self.win(b.gates, g0, 2 * n), acc_zr, self.spec.activations[0])
+                self._gru_keep(blk)
                 self.add(sharp.FmaOp(self.acc(g0 + 2 * n, n), self.win(b.gates, g0 + n, n), rec_h,
                                      self.xsrc(g0 + 2 * n, n)))  # fmt: skip
-                self._gru_blend(blk, h_prev, out(blk))
+                self._gru_mix(blk, h_prev, out(blk))
             else:  # GRU, linear_before_reset = 1
                 assert b.rec is not None
                 rec = self.win(b.rec, g0, 3 * n)
@@ -193,14 +194,37 @@ class CellEmitter:
                 acc_zr = self.win(b.acc, g0, 2 * n)
                 self.add(sharp.AddOp(acc_zr, self.xsrc(g0, 2 * n), self.win(b.rec, g0, 2 * n)))
                 self.activate(self.win(b.gates, g0, 2 * n), acc_zr, self.spec.activations[0])
+                self._gru_keep(blk)
                 self.add(sharp.FmaOp(self.win(b.acc, g0 + 2 * n, n), self.win(b.gates, g0 + n, n),
                                      self.win(b.rec, g0 + 2 * n, n), self.xsrc(g0 + 2 * n, n)))  # fmt: skip
-                self._gru_blend(blk, h_prev, out(blk))
+                self._gru_mix(blk, h_prev, out(blk))
         if self.unfold and self.column_major and self.early:
             moved = [op for _k, op in sorted(self.early, key=lambda item: item[0])]
             rest = [op for op in self.ops if all(op is not m for m in moved)]
             self.ops[:] = moved + rest
         return self.ops
+
+    def _gru_keep(self, blk: _Block) -> None:
+        """linear_before_reset = 1, right after z: 1 - z (an affine activation) into rec's z columns.
+
+        Together with `_gru_mix` the blend is h = (1 - z) (.) cand + z (.) h_prev, one `fma`
+        after the candidate's tanh (the chain the bound counts); z (.) h_prev and 1 - z are
+        computed while the candidate is.
+        """
+        b, g0, n = self.bufs, blk.gate0, blk.units
+        assert b.rec is not None
+        self.activate(self.win(b.rec, g0, n), self.win(b.gates, g0, n), ActivationAttr("affine", -1.0, 1.0))
+
+    def _gru_mix(self, blk: _Block, h_prev: WindowAttr, h_dst: WindowAttr) -> None:
+        """linear_before_reset = 1, after the candidate's input (acc ready): z (.) h_prev into tmp,
+        the candidate, then h_dst = (1 - z) (.) cand + z (.) h_prev."""
+        b, g0, n = self.bufs, blk.gate0, blk.units
+        assert b.rec is not None
+        keep = self.win(b.tmp, blk.unit0, n)
+        self.add(sharp.MulOp(keep, self.win(b.gates, g0, n), _units(h_prev, blk.unit0, n)))
+        cand = self.win(b.gates, g0 + 2 * n, n)
+        self.activate(cand, self.acc(g0 + 2 * n, n), self.spec.activations[1])
+        self.add(sharp.FmaOp(h_dst, self.win(b.rec, g0, n), cand, keep))
 
     def _gru_blend(self, blk: _Block, h_prev: WindowAttr, h_dst: WindowAttr) -> None:
         """Candidate (acc ready) and h_dst = z (.) (h_prev - cand) + cand for one block."""
@@ -323,8 +347,12 @@ class CellEmitter:
                 self.add(sharp.AddOp(rec, rec, self.row(b.rec_bias, 0, 3 * hs)))
             self.add(sharp.AddOp(acc_zr, self.xsrc(0, 2 * hs), self.win(b.rec, 0, 2 * hs)))
             self.activate(self.win(b.gates, 0, 2 * hs), acc_zr, f)
+            self._gru_keep(_Block(0, 0, hs))
             self.add(sharp.FmaOp(acc_h, self.win(b.gates, hs, hs), self.win(b.rec, 2 * hs, hs),
                                  self.xsrc(2 * hs, hs)))  # fmt: skip
+            self._gru_mix(_Block(0, 0, hs), hprev, self.win(self.staged(b.h, b.h_new), 0, hs))
+            self.commit_state(b.h, b.h_new)
+            return
         else:
             self.recurrent_part(0, 2 * hs, hprev)
             self.activate(self.win(b.gates, 0, 2 * hs), acc_zr, f)
