@@ -65,7 +65,7 @@ def cell_spec(node: rnn.RecurrentNode, d: int) -> CellSpec:
 def load_constants(lw: Lowering, node: rnn.RecurrentNode, d: int, bufs: CellBuffers,
                    b: tuple[np.ndarray | None, SSAValue | None], p: tuple[np.ndarray | None, SSAValue | None],
                    prologue: list[Operation], perm: np.ndarray | slice, fold_zr: bool = False) -> None:  # fmt: skip
-    """Biases and peepholes; `fold_zr` (GRU lbr=1, unfolded): Rb of z and r joins Wb in the projection."""
+    """Biases and peepholes; `fold_zr` (GRU lbr=1): Rb of z and r joins Wb in the projection."""
     gh = node.gates * node.hidden
     (b_all, b_val), (p_all, p_val) = b, p
 

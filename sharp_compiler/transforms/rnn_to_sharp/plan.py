@@ -112,8 +112,13 @@ class RecurrentPlan:
 
     @property
     def fold_zr(self) -> bool:
-        """GRU lbr = 1, unfolded: Rb of z and r joins Wb in the projection."""
-        return self.unfold
+        """GRU lbr = 1: Rb of z and r joins Wb in the projection (compile-time biases).
+
+        Every scheme folds, so z and r sum the same terms in the same order whether R h
+        accumulates into the projection (unfolded) or is added to it (sequential): fp32
+        outputs stay bit-identical across schemes.
+        """
+        return self.node.kind == "gru" and bool(self.node.linear_before_reset)
 
     @classmethod
     def make(cls, lw: Lowering, options: SchemeOptions, node: rnn.RecurrentNode) -> RecurrentPlan:
