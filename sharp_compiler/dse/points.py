@@ -26,9 +26,30 @@ def file_hash(path: str | Path) -> str:
     return hashlib.blake2b(Path(path).read_bytes(), digest_size=8).hexdigest()
 
 
+def toolchain_hash() -> str:
+    """A digest of the compiler and simulator themselves (every source and data file of the package).
+
+    Part of every point's cache key: a row cached by another version of the toolchain (a
+    changed schedule, cost model or preset) is recomputed, never reused.
+    """
+    global _TOOLCHAIN
+    if _TOOLCHAIN is None:
+        root = Path(__file__).resolve().parent.parent
+        digest = hashlib.blake2b(digest_size=8)
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.suffix in (".py", ".json"):
+                digest.update(path.relative_to(root).as_posix().encode())
+                digest.update(path.read_bytes())
+        _TOOLCHAIN = digest.hexdigest()
+    return _TOOLCHAIN
+
+
+_TOOLCHAIN: str | None = None
+
+
 def point_key(point: Point) -> str:
-    """A stable file name for a point's cached row (resumable sweeps)."""
-    text = json.dumps(point, sort_keys=True, separators=(",", ":"))
+    """A stable file name for a point's cached row (resumable sweeps): the point and the toolchain."""
+    text = json.dumps({**point, "toolchain": toolchain_hash()}, sort_keys=True, separators=(",", ":"))
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
