@@ -58,12 +58,10 @@ class Work:
     cold_bytes: int = 0
     recurrent_kind: str = ""  # "lstm" | "gru" | "gru_lbr0" | "rnn" | "" (not recurrent)
     steps: int = 0
-    depth: int = 0  # stacked recurrent layers (the wavefront's length beyond T)
     startup_bytes: int = 0  # weight bytes the first recurrent layer needs before its second step
     step_macs: int = 0  # recurrent MACs of one step of that layer (the smallest direction's)
     stack: tuple[tuple[str, int], ...] = ()
-    """(cell kind, directions) of each stacked recurrent layer, in order; empty: `depth` layers
-    of `recurrent_kind`, one direction each."""
+    """(cell kind, directions) of each stacked recurrent layer, in order (the dependence chain)."""
 
 
 def mvm_chain(cfg: HwConfig) -> int:
@@ -125,10 +123,7 @@ def terms(cfg: HwConfig, work: Work) -> dict[str, int]:
 
 
 def _recurrence(cfg: HwConfig, work: Work, chain: int) -> int:
-    if not chain or not work.steps:
-        return 0
-    stack = work.stack or ((work.recurrent_kind, 1),) * max(work.depth, 1)
-    return dependent_steps(cfg, stack, work.steps)
+    return dependent_steps(cfg, work.stack, work.steps) if chain and work.steps else 0
 
 
 def bound(cfg: HwConfig, work: Work, cycles: int) -> dict[str, float | int]:

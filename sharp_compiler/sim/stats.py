@@ -88,10 +88,12 @@ def build_stats(
 RECURRENT_KINDS = ("lstm", "gru", "rnn")
 
 
-def _loaded_weight_bytes(program: Program, cfg: HwConfig, pcs: range) -> int:
-    """Bytes of the distinct constant tensors `loadw` reads in a pc range, at the weight precision."""
-    tensors = {program.dmas[program.instructions[pc].b].tensor for pc in pcs
-               if program.instructions[pc].opcode == Opcode.LOADW}  # fmt: skip
+def _loaded_weight_bytes(program: Program, cfg: HwConfig, pcs: range, regions: set[int] | None = None) -> int:
+    """Bytes of the distinct constant tensors `loadw` reads in a pc range (into `regions` only,
+    when given), at the weight precision."""
+    ins, views = program.instructions, program.views
+    tensors = {program.dmas[ins[pc].b].tensor for pc in pcs if ins[pc].opcode == Opcode.LOADW
+               and (regions is None or views[ins[pc].a].region in regions)}  # fmt: skip
     per = cfg.weight_bytes_per_element(program.precision)
     return sum(math.prod(program.tensors[t].shape) * per for t in tensors)
 
@@ -103,14 +105,9 @@ def _layer_weight_bytes(program: Program, cfg: HwConfig, layer: LayerInfo, own_c
     `own_code`: only those loaded by the layer's own code (a layer's span does not cover a
     prefetch made before it).
     """
-    ins, views = program.instructions, program.views
-    pcs = range(layer.pc_begin, layer.pc_end)
-    regions = {views[ins[pc].c].region for pc in pcs if ins[pc].opcode == Opcode.MVM}
-    loads = pcs if own_code else range(layer.pc_end)
-    tensors = {program.dmas[ins[pc].b].tensor for pc in loads
-               if ins[pc].opcode == Opcode.LOADW and views[ins[pc].a].region in regions}  # fmt: skip
-    per = cfg.weight_bytes_per_element(program.precision)
-    return sum(math.prod(program.tensors[t].shape) * per for t in tensors)
+    ins, pcs = program.instructions, range(layer.pc_begin, layer.pc_end)
+    regions = {program.views[ins[pc].c].region for pc in pcs if ins[pc].opcode == Opcode.MVM}
+    return _loaded_weight_bytes(program, cfg, pcs if own_code else range(layer.pc_end), regions)
 
 
 def _steps(program: Program, pcs: range) -> int:
@@ -124,18 +121,17 @@ def _layer_work(
     pcs = range(layer.pc_begin, layer.pc_end)
     count = timing.count
     kind = layer.kind if layer.kind in RECURRENT_KINDS else ""
-    weights = _loaded_weight_bytes(program, cfg, pcs)
+    steps = _steps(program, pcs) if kind else 0
     return bounds.Work(
         macs=sum(count[pc] * math.prod(facts[pc].mvm or (0,)) for pc in pcs),
         act_elements=sum(count[pc] * facts[pc].act_ops for pc in pcs),
         cell_elements=sum(count[pc] * facts[pc].cell_ops for pc in pcs),
-        cold_bytes=weights,
+        cold_bytes=_loaded_weight_bytes(program, cfg, pcs),
         recurrent_kind=kind,
-        steps=_steps(program, pcs) if kind else 0,
-        depth=1,
+        steps=steps,
         stack=((kind, layer.directions),) if kind else (),
         startup_bytes=_layer_weight_bytes(program, cfg, layer, own_code=True) if kind else 0,
-        step_macs=_step_macs(facts, timing, layer, _steps(program, pcs)) if kind else 0,
+        step_macs=_step_macs(facts, timing, layer, steps) if kind else 0,
     )
 
 
@@ -161,7 +157,6 @@ def _program_work(
         cold_bytes=_loaded_weight_bytes(program, cfg, everything) + io,
         recurrent_kind=min(chains, key=lambda k: (chains[k], k)) if chains else "",
         steps=steps,
-        depth=len(nodes),
         stack=stack,
         startup_bytes=sum(_layer_weight_bytes(program, cfg, la) for la in first),
         step_macs=min((_step_macs(timing.facts, timing, la, steps) for la in first), default=0),

@@ -38,7 +38,7 @@ from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
-from sharp_compiler.transforms.dataflow_tokens import Access, accesses, touched
+from sharp_compiler.transforms.dataflow_tokens import accesses, touched
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.sharp_allocate import buffers_used
@@ -64,31 +64,22 @@ def _independent(a: sharp.LayerOp, b: sharp.LayerOp) -> bool:
     write one: each direction its own window of Y)."""
     ra, wa = touched(a)
     rb, wb = touched(b)
-    if wa & rb or wb & ra:
-        buffer_accesses = [
-            [x for op in layer.walk() if isinstance(op, sharp.InstructionOp) for x in accesses(op)
-             if x.resource.startswith("buffer @")]
-            for layer in (a, b)
-        ]  # fmt: skip
-        if any(x.conflicts(y) for x in buffer_accesses[0] for y in buffer_accesses[1]):
-            return False
-        if {r for r in (wa & rb) | (wb & ra) if r.startswith("tensor @")}:
-            return False
-    return not {r for r in wa & wb if not r.startswith("tensor @")} - _column_disjoint(a, b)
-
-
-def _column_disjoint(a: sharp.LayerOp, b: sharp.LayerOp) -> set[str]:
-    """Buffers both layers write whose windows never overlap (no access of one conflicts with the other's)."""
-    found: dict[str, list[list[Access]]] = {}
-    for k, layer in enumerate((a, b)):
-        for op in layer.walk():
-            if isinstance(op, sharp.InstructionOp):
-                for x in accesses(op):
-                    found.setdefault(x.resource, [[], []])[k].append(x)
-    return {
-        r for r, (xs, ys) in found.items()
-        if xs and ys and not any(x.conflicts(y) for x in xs for y in ys)
-    }  # fmt: skip
+    if {r for r in (wa & rb) | (wb & ra) if r.startswith("tensor @")}:
+        return False
+    shared = {r for r in (wa & (rb | wb)) | (wb & ra) if r.startswith("buffer @")}
+    if not shared:
+        return True
+    found = [
+        [
+            x
+            for op in layer.walk()
+            if isinstance(op, sharp.InstructionOp)
+            for x in accesses(op)
+            if x.resource in shared
+        ]
+        for layer in (a, b)
+    ]
+    return not any(x.conflicts(y) for x in found[0] for y in found[1])
 
 
 def _fits(

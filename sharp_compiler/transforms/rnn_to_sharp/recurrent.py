@@ -205,10 +205,7 @@ def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[
         sharp.load_weights <@l_Rbuf[...]>, <@l_R[...]>
     """
     cell, gh, prologue = dr.cell, plan.gate_rows, dr.prologue
-    r_loads = [
-        op for op in prologue if isinstance(op, sharp.LoadWeightsOp) and op.dst.buffer.data.endswith("_Rbuf")
-    ]
-    for op in [*w_loads, *r_loads]:
+    for op in w_loads:
         prologue.remove(op)
     if load_x is not None:
         prologue.append(load_x)
@@ -220,7 +217,7 @@ def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[
         prologue.extend(part for load in w_loads for part in _rows_of(load, r0, n))
         piece = WindowAttr(xproj.buffer.data, 0, xproj.nrows.data, 0, r0, n)
         prologue.extend(cell.dispatch.emit(piece, xseq, "W", r0, n, bias is not None))
-    prologue.extend(r_loads)
+    defer_recurrent_weights(prologue, prologue[-1])
 
 
 def _rows_of(load: sharp.LoadWeightsOp, r0: int, n: int) -> list[sharp.LoadWeightsOp]:
