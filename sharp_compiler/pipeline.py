@@ -37,6 +37,7 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
     from sharp_compiler.transforms.rnn_to_sharp import ConvertRnnToSharpPass
     from sharp_compiler.transforms.sharp_allocate import SharpAllocatePass
     from sharp_compiler.transforms.sharp_interleave import SharpInterleavePass
+    from sharp_compiler.transforms.sharp_interleave_rows import SharpInterleaveRowsPass
     from sharp_compiler.transforms.sharp_prefetch import SharpPrefetchPass
     from sharp_compiler.transforms.sharp_reconfigure import SharpReconfigurePass
     from sharp_compiler.transforms.sharp_schedule import SharpSchedulePass
@@ -52,6 +53,10 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
         ),
         SharpInterleavePass(
             mode="directions" if options.interleave and options.scheme in ("auto", "unfolded") else "none"
+        ),
+        SharpInterleaveRowsPass(
+            mode="auto" if options.interleave and options.scheme in ("auto", "unfolded") else "none",
+            scheme=options.scheme,
         ),
         SharpPrefetchPass(mode="weights" if options.scheme in ("auto", "unfolded") else "none"),
         SharpReconfigurePass(mode="forced", tile=options.tile)

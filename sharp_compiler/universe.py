@@ -31,6 +31,9 @@ PASSES: dict[str, Callable[[], Any]] = {
     "sharp-reconfigure": _lazy("sharp_compiler.transforms.sharp_reconfigure", "SharpReconfigurePass"),
     "sharp-schedule": _lazy("sharp_compiler.transforms.sharp_schedule", "SharpSchedulePass"),
     "sharp-interleave": _lazy("sharp_compiler.transforms.sharp_interleave", "SharpInterleavePass"),
+    "sharp-interleave-rows": _lazy(
+        "sharp_compiler.transforms.sharp_interleave_rows", "SharpInterleaveRowsPass"
+    ),
     "sharp-prefetch": _lazy("sharp_compiler.transforms.sharp_prefetch", "SharpPrefetchPass"),
     "sharp-allocate": _lazy("sharp_compiler.transforms.sharp_allocate", "SharpAllocatePass"),
     "convert-sharp-to-isa": _lazy("sharp_compiler.transforms.convert_sharp_to_isa", "ConvertSharpToIsaPass"),

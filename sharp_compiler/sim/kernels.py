@@ -6,6 +6,12 @@ resolved once, so that running a loop body costs one Python call per
 instruction. Precision "fp16": MVM operands entering the array (the source
 vectors, and the weights at LOADW) are rounded to fp16, saturating at +-65504
 (`hw.numerics.to_fp16`, counted); products and sums are fp32. Everything else is fp32.
+
+An MVM's output row is computed from its source row alone, by the same one-row product
+whatever the number of rows (`row_products`), as the array's adder trees do: BLAS sums a
+matrix product of several rows in an order that depends on how many there are, so grouping
+rows differently (a batch split into per-row recurrences, a projection in pieces) would
+otherwise change the fp32 bits.
 """
 
 from __future__ import annotations
@@ -31,6 +37,15 @@ MAX_COPY_ELEMENTS = 1 << 24
 """Largest DCOPY (elements) the simulator executes."""
 MAX_BATCH_BYTES = 256 << 20
 """Largest source + product of an `InputBatch`."""
+
+
+def row_products(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """`x @ weights.T`, each row by the same one-row product (bits independent of the row count)."""
+    out = np.empty((x.shape[0], weights.shape[0]), dtype=np.result_type(x, weights))
+    wt = weights.T
+    for r in range(x.shape[0]):
+        out[r : r + 1] = np.ascontiguousarray(x[r : r + 1]) @ wt
+    return out
 
 
 class InputBatch:
@@ -63,7 +78,7 @@ class InputBatch:
         key = (weights.__array_interface__["data"][0], weights.shape, weights.strides)
         if self.products is None:
             trip, n, k = self.x.shape
-            self.products = (self.x.reshape(trip * n, k) @ weights.T).reshape(trip, n, -1)
+            self.products = row_products(self.x.reshape(trip * n, k), weights).reshape(trip, n, -1)
             self.weights_key = key
         if key != self.weights_key or not np.array_equal(x, self.raw[i], equal_nan=True):
             return None
@@ -344,7 +359,7 @@ class _Builder:
                 half, count = to_fp16(x)
                 saturated[0] += count
                 x = half.astype(F32)
-            product = x @ weights(i).T
+            product = row_products(x, weights(i))
             if accumulate:
                 out = dst(i)
                 out += product

@@ -69,7 +69,8 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("--order", choices=("row", "column"), default=DEFAULTS.order,
                         help="unfolded plan: dispatch block by block (row) or early columns first (column)")  # fmt: skip
     parser.add_argument("--interleave", action=argparse.BooleanOptionalAction, default=DEFAULTS.interleave,
-                        help="fuse the directions of bidirectional layers into one time loop (auto, unfolded)")  # fmt: skip
+                        help="fuse the directions of bidirectional layers into one time loop and run a batch's rows as "
+                             "independent recurrences where faster (auto, unfolded)")  # fmt: skip
     parser.add_argument("--input-shape", action="append", metavar="NAME=DIMS",
                         help="make a dynamic input static, e.g. x=25,1,64 (repeatable)")  # fmt: skip
     parser.add_argument("--emit-ir", metavar="DIR", help="also write the IR after each pass into DIR")

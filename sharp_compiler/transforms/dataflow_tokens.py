@@ -143,7 +143,7 @@ def pieces(block: Block) -> list[_Piece]:
     return [p for p in found if p.ops]
 
 
-def _carried(c: Access, p: Access, trips: int) -> bool:
+def carried_conflict(c: Access, p: Access, trips: int) -> bool:
     """Does access c at iteration i conflict with access p at some iteration i - d, 1 <= d < trips?"""
     if c.resource != p.resource or not (c.write or p.write) or trips < 2:
         return False
@@ -184,7 +184,7 @@ def _waits(seq: list[sharp.InstructionOp], trips: int) -> list[dict[Unit, Pos]]:
             producer = units[p]
             if producer == unit or producer in deps[c]:
                 continue
-            if any(_carried(x, y, trips) for x in found[c] for y in found[p]):
+            if any(carried_conflict(x, y, trips) for x in found[c] for y in found[p]):
                 deps[c][producer] = p - n
     return deps
 

@@ -27,6 +27,7 @@ from sharp_compiler.isa.spec import Opcode, Unit
 from sharp_compiler.sim.facts import Facts, Traffic
 from sharp_compiler.sim.timing import Timing, Window
 from sharp_compiler.transforms.dataflow_tokens import accesses, assign_dataflow_tokens
+from sharp_compiler.transforms.loop_order import ORDERED_SCHEMES, greedy_order, reorder_body
 
 LONG_LOOP = 16
 """Loops with more trips run this many iterations and half as many, and extrapolate."""
@@ -35,6 +36,15 @@ CELL_OPS = (
     sharp.AddOp, sharp.SubOp, sharp.MulOp, sharp.FmaOp, sharp.OneMinusOp, sharp.SelectOp, sharp.SeqMaskOp,
     sharp.FillOp,
 )  # fmt: skip
+
+
+def op_cost(cfg: HwConfig, precision: str, op: sharp.InstructionOp, tile: TileShape) -> tuple[int, int]:
+    """(occupancy, latency) of one instruction under `tile`, as the simulator times it."""
+    if isinstance(op, sharp.DispatchOp):
+        cost = cost_model.mvm_cost(cfg, tile, op.dst.ncols.data, op.src.ncols.data, op.dst.nrows.data)
+    else:
+        cost = _cost(cfg, precision, op)
+    return cost.occupancy, cost.latency
 
 
 def _elements(win: WindowAttr) -> int:
@@ -114,7 +124,8 @@ def _walk(block: Block, limit: int | None) -> Iterator[tuple[sharp.InstructionOp
 
 
 def _simulate(cfg: HwConfig, precision: str, block: Block, masks: dict[sharp.InstructionOp, list[int]],
-              tile: TileShape, limit: int | None) -> int:  # fmt: skip
+              tile: TileShape, limit: int | None) -> tuple[int, int]:  # fmt: skip
+    """(cycles, when the last loop instruction completes) of the block, loops cut at `limit` trips."""
     index: dict[sharp.InstructionOp, int] = {}
     facts: list[Facts] = []
     windows: list[tuple[tuple[Window, ...], tuple[Window, ...]]] = []
@@ -129,7 +140,9 @@ def _simulate(cfg: HwConfig, precision: str, block: Block, masks: dict[sharp.Ins
     timing.tile = tile
     for op, i in order:
         timing.step(index[op], i)
-    return max(timing.retired)
+    in_loops = [index[op] for loop in block.walk() if isinstance(loop, sharp.TimeLoopOp)
+                for op in loop.body.block.ops if op in index]  # fmt: skip
+    return max(timing.retired), max((timing.last_end[k] for k in in_loops), default=0)
 
 
 def _longest_loop(block: Block) -> int:
@@ -139,23 +152,64 @@ def _longest_loop(block: Block) -> int:
 
 def block_cycles(cfg: HwConfig, precision: str, block: Block, masks: dict[sharp.InstructionOp, list[int]],
                  tile: TileShape) -> int:  # fmt: skip
-    """Cycles of scheduled code (a block of layers or instructions) under one tile geometry."""
+    """Cycles of scheduled code (a block of layers or instructions) under one tile geometry.
+
+    A long loop is timed for `LONG_LOOP` and half as many trips and extrapolated linearly, as
+    long as the whole block grows as the loop does; where something else ends last at those
+    lengths (a transfer floating across the loop, `dataflow_tokens.floating_dma`), the block
+    is timed for every trip instead.
+    """
     trips = _longest_loop(block)
     if trips <= LONG_LOOP:
-        return _simulate(cfg, precision, block, masks, tile, None)
+        return _simulate(cfg, precision, block, masks, tile, None)[0]
     half = LONG_LOOP // 2
-    short, long = (_simulate(cfg, precision, block, masks, tile, n) for n in (half, LONG_LOOP))
+    (short, short_loop), (long, long_loop) = (
+        _simulate(cfg, precision, block, masks, tile, n) for n in (half, LONG_LOOP)
+    )
+    if long - short != long_loop - short_loop:
+        return _simulate(cfg, precision, block, masks, tile, None)[0]
     return long + (trips - LONG_LOOP) * (long - short) // (LONG_LOOP - half)
 
 
+CACHE_ENTRIES = 4096
+"""Layer timings kept (`layer_cycles`), keyed by the layer's structure: passes time the same
+layer under the same tile more than once (row interleaving, reconfiguration, scheduling)."""
+_timed: dict[tuple[object, ...], int] = {}
+
+
+def structure(layer: Operation) -> tuple[object, ...]:
+    """A hashable key of everything about a layer's instructions that its timing depends on."""
+    return tuple((op.name, tuple(sorted(op.properties.items()))) for op in layer.walk())
+
+
 def layer_cycles(cfg: HwConfig, precision: str, layer: sharp.LayerOp, tile: TileShape,
-                 scheme: str = "unfolded") -> int:  # fmt: skip
-    """Cycles of one layer alone, scheduled by `scheme` (tokens assigned on a copy), under `tile`."""
-    copy = layer.clone()
-    for sync in [o for o in copy.walk() if isinstance(o, sharp.SyncOp)]:
-        sync.detach()
-        sync.erase()
-    block = Block([copy])
+                 scheme: str = "unfolded", reorder: bool = True) -> int:  # fmt: skip
+    """Cycles of one layer alone, scheduled by `scheme` (tokens assigned on a copy), under `tile`.
+
+    `unfolded` and `auto` first order the loop bodies as `sharp-schedule` does (`loop_order`).
+    """
+    key = (cfg, precision, tile, scheme, reorder, structure(layer))
+    found = _timed.get(key)
+    if found is None:
+        found = layers_cycles(cfg, precision, [layer], tile, scheme, reorder)
+        if len(_timed) >= CACHE_ENTRIES:
+            _timed.clear()
+        _timed[key] = found
+    return found
+
+
+def layers_cycles(cfg: HwConfig, precision: str, layers: list[sharp.LayerOp], tile: TileShape,
+                  scheme: str = "unfolded", reorder: bool = True) -> int:  # fmt: skip
+    """Cycles of consecutive layers run together (copies scheduled by `scheme`), all under `tile`."""
+    copies = [layer.clone() for layer in layers]
+    for copy in copies:
+        for sync in [o for o in copy.walk() if isinstance(o, sharp.SyncOp)]:
+            sync.detach()
+            sync.erase()
+    block = Block(copies)
+    if reorder and scheme in ORDERED_SCHEMES:
+        for copy in copies:
+            order_loop_bodies(copy, cfg, precision, tile, scheme)
     if scheme == "sequential":
         from sharp_compiler.transforms.sharp_schedule import sequential_tokens
 
@@ -165,9 +219,29 @@ def layer_cycles(cfg: HwConfig, precision: str, layer: sharp.LayerOp, tile: Tile
             block, scheme not in ("intergate", "dataflow") and cfg.cross_step_overlap
         )
     cycles = block_cycles(cfg, precision, block, masks, tile)
-    copy.detach()
-    copy.erase()
+    for copy in copies:
+        copy.detach()
+        copy.erase()
     return cycles
+
+
+def order_loop_bodies(
+    layer: sharp.LayerOp, cfg: HwConfig, precision: str, tile: TileShape, scheme: str
+) -> None:
+    """List-schedule every time loop's body of a layer (`loop_order`) where that times the layer faster."""
+    for loop in [o for o in layer.walk() if isinstance(o, sharp.TimeLoopOp)]:
+        seq = list(loop.body.block.ops)
+        if len(seq) < 3 or not all(isinstance(o, sharp.InstructionOp) for o in seq):
+            continue
+        instructions = [o for o in seq if isinstance(o, sharp.InstructionOp)]
+        costs = [op_cost(cfg, precision, o, tile) for o in instructions]
+        order = greedy_order(instructions, loop.trips.data, costs)
+        if order == list(range(len(seq))):
+            continue
+        before = layer_cycles(cfg, precision, layer, tile, scheme, reorder=False)
+        reorder_body(loop, order)
+        if layer_cycles(cfg, precision, layer, tile, scheme, reorder=False) >= before:
+            reorder_body(loop, sorted(range(len(order)), key=order.__getitem__))
 
 
 def dispatch_costs(layer: Operation, cfg: HwConfig, tile: TileShape) -> tuple[int, ...]:

@@ -3,6 +3,13 @@
 `scheme=dataflow` lets units overlap wherever the data allows: an instruction
 waits only for the instructions it truly depends on (see `dataflow_tokens`).
 
+Under `scheme=unfolded` and `scheme=auto` each time loop's body is first
+list-scheduled (`loop_order`): the units are in-order queues, so independent
+ops are reordered to the order in which they become ready (e.g. the next
+hidden block's gate activations before this block's `tanh(c)`), where the
+simulator's timing of the layer gets shorter; ops that touch the same window
+keep their order, so the numbers do not change.
+
 `scheme=sequential` is the straightforward schedule: every instruction waits
 for the one before it (in dynamic order), so no two units ever overlap. At a
 unit change the earlier instruction pushes a token to the later one's unit,
@@ -37,8 +44,10 @@ from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import TokensAttr
 from sharp_compiler.isa.spec import Unit
 from sharp_compiler.transforms.dataflow_tokens import assign_dataflow_tokens
+from sharp_compiler.transforms.loop_order import ORDERED_SCHEMES, layer_tile
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.rnn_to_sharp import module_config
+from sharp_compiler.transforms.schedule_cost import order_loop_bodies
 
 SCHEMES = ("sequential", "intergate", "unfolded", "auto")
 """Named schemes; `dataflow` is accepted as the older name of `intergate`."""
@@ -104,8 +113,11 @@ class SharpSchedulePass(ModulePass):
             existing.detach()
             existing.erase()
         if scheme != "sequential":
-            cfg, _ = module_config(op)
+            cfg, precision = module_config(op)
             cross_step = scheme != "intergate" and cfg.cross_step_overlap
+            if scheme in ORDERED_SCHEMES:
+                for layer in [o for o in op.body.block.ops if isinstance(o, sharp.LayerOp)]:
+                    order_loop_bodies(layer, cfg, precision, layer_tile(layer, cfg), scheme)
             masks = assign_dataflow_tokens(op.body.block, cross_step)
         else:
             masks = sequential_tokens(op.body.block)

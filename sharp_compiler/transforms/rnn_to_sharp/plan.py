@@ -181,7 +181,9 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, lowered: Callable[[HwConfig, d
 
     `lowered(cfg, {}, n)` lowers the model once with n blocks per node; every layer direction is
     timed alone, scheduled by `scheme`, by the simulator's timing engine
-    (`schedule_cost.layer_cycles`) at the default tile; ties keep fewer blocks.
+    (`schedule_cost.layer_cycles`) at the default tile; ties keep fewer blocks. The bodies of
+    unidirectional layers are ordered first (`loop_order`), as `sharp-schedule` will; those of
+    the directions `sharp-interleave` may fuse are timed as lowered.
     """
     from sharp_compiler.transforms.schedule_cost import layer_cycles
 
@@ -200,6 +202,10 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, lowered: Callable[[HwConfig, d
             continue
         lowering = lowered(cfg, {}, n)
         per_node: dict[str, int] = {}
+        directions: dict[str, int] = {}
+        for layer in lowering.layers:
+            if isinstance(layer, sharp.LayerOp):
+                directions[layer.onnx_node.data] = directions.get(layer.onnx_node.data, 0) + 1
         for layer in lowering.layers:
             assert isinstance(layer, sharp.LayerOp)
             node = layer.onnx_node.data
@@ -208,7 +214,9 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, lowered: Callable[[HwConfig, d
                 and n in counts.get(node, ())
                 and len(counts[node]) > 1
             ):
-                cycles = layer_cycles(cfg, cfg.precision, layer, cfg.default_tile, scheme)
+                # a direction timed alone would overstate how its body's order fares in the fused loop
+                alone = directions[node] == 1
+                cycles = layer_cycles(cfg, cfg.precision, layer, cfg.default_tile, scheme, reorder=alone)
                 per_node[layer.onnx_node.data] = per_node.get(layer.onnx_node.data, 0) + cycles
         for node, cycles in per_node.items():
             if node not in best or cycles < best[node][0]:
