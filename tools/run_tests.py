@@ -47,9 +47,16 @@ def stream(
     return "".join(lines), proc.wait()
 
 
+def _has_xdist() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("xdist") is not None
+
+
 def run_pytest() -> tuple[int, int, int]:
     print("== pytest", flush=True)
-    out, code = stream([sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider"])
+    workers = ["-n", str(min(2, os.cpu_count() or 1))] if _has_xdist() else []  # CI has 2 cores
+    out, code = stream([sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", *workers])
     tail = out.strip().splitlines()[-1] if out.strip() else ""
     passed = _count(r"(\d+) passed", tail)
     failed = _count(r"(\d+) failed", tail) + _count(r"(\d+) errors?", tail)

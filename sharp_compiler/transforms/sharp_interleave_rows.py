@@ -10,11 +10,14 @@ cell update overlap row r + 1's matrix work, and `sharp-schedule`'s list
 scheduling interleaves the copies. Each row's arithmetic is unchanged, so fp32
 outputs are bit-identical.
 
-`mode=auto` (the default pipeline's, for `auto`/`unfolded`) rewrites a layer only
-where the cost model times it faster: the whole rows under every tile that
-`sharp-reconfigure{scheme=...}` prices, the rows apart under the default tile
-and the three tiles that time the whole rows fastest; `always`
-rewrites every eligible loop; `none` keeps layers as they are.
+Copies may also take groups of rows (`row_groups`): fewer, wider instructions
+use more of the units' lanes, one row per copy gives the shortest chain.
+`mode=auto` (the default pipeline's, for `auto`/`unfolded`) tries groups of one
+row, two, and half the batch, and rewrites a layer only where the cost model
+times one faster than the whole rows: the whole rows under every tile that
+`sharp-reconfigure{scheme=...}` prices, each grouping under the default tile and
+the three tiles that time the whole rows fastest. `always` rewrites every
+eligible loop, `group` rows per copy (default 1); `none` keeps layers as they are.
 
 Before (B = 3)::
 
@@ -52,7 +55,7 @@ from sharp_compiler.transforms.rnn_to_sharp import module_config
 
 MODES = ("auto", "always", "none")
 TRIAL_TILES = 3
-"""Tiles the rows-apart version is timed under: those that time the whole rows fastest."""
+"""Tiles each grouping is timed under (with the default): those that time the whole rows fastest."""
 
 ROW_WISE = (
     sharp.DispatchOp, sharp.ActivateOp, sharp.AddOp, sharp.SubOp, sharp.MulOp, sharp.FmaOp, sharp.OneMinusOp,
@@ -96,25 +99,35 @@ def batch_rows(loop: sharp.TimeLoopOp, vector: set[str]) -> int:
     return batch
 
 
-def _row(attr: WindowAttr, r: int) -> WindowAttr:
+def _rows(attr: WindowAttr, r: int, n: int) -> WindowAttr:
     return WindowAttr(
-        attr.buffer.data, attr.row0.data + r, 1, attr.row_step.data, attr.col0.data, attr.ncols.data
+        attr.buffer.data, attr.row0.data + r, n, attr.row_step.data, attr.col0.data, attr.ncols.data
     )
 
 
-def split_rows(loop: sharp.TimeLoopOp, batch: int, vector: set[str]) -> None:
-    """Replace the body by `batch` one-row copies of its compute, then its DMA transfers."""
+def row_groups(batch: int, group: int) -> list[tuple[int, int]]:
+    """(first row, rows) of each copy: groups of `group` rows, the last one takes the rest."""
+    return [(r, min(group, batch - r)) for r in range(0, batch, group)]
+
+
+def group_sizes(batch: int) -> list[int]:
+    """The group sizes `mode=auto` tries: one row, two, and half the batch."""
+    return sorted({g for g in (1, 2, (batch + 1) // 2) if g < batch})
+
+
+def split_rows(loop: sharp.TimeLoopOp, batch: int, vector: set[str], group: int = 1) -> None:
+    """Replace the body by one copy of its compute per group of `group` rows, then its DMA transfers."""
     body = loop.body.block
     ops = [op for op in body.ops if isinstance(op, sharp.InstructionOp)]
     compute = [op for op in ops if op.unit != Unit.DMA]
     transfers = [op for op in ops if op.unit == Unit.DMA]
     copies: list[Operation] = []
-    for r in range(batch):
+    for r, n in row_groups(batch, group):
         for op in compute:
             copy = op.clone()
             for key, attr in list(copy.properties.items()):
                 if isinstance(attr, WindowAttr) and attr.buffer.data in vector and attr.nrows.data == batch:
-                    copy.properties[key] = _row(attr, r)
+                    copy.properties[key] = _rows(attr, r, n)
             copies.append(copy)
     for op in compute:
         op.detach()
@@ -133,6 +146,8 @@ class SharpInterleaveRowsPass(ModulePass):
     mode: str = "auto"
     scheme: str = "auto"
     """The schedule the cost model times the layers under (`mode=auto`)."""
+    group: int = 1
+    """Rows per copy under `mode=always`."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.mode not in MODES:
@@ -141,6 +156,8 @@ class SharpInterleaveRowsPass(ModulePass):
             )
         if self.mode == "none":
             return
+        if self.group < 1:
+            raise LoweringError(f"sharp-interleave-rows: group must be at least 1, got {self.group}")
         from sharp_compiler.transforms.schedule_cost import layer_cycles
         from sharp_compiler.transforms.sharp_reconfigure import scheduled_costs
 
@@ -151,31 +168,31 @@ class SharpInterleaveRowsPass(ModulePass):
             if isinstance(b, sharp.BufferOp) and b.space.data == "vmem"
         }
         for layer in [o for o in op.body.block.ops if isinstance(o, sharp.LayerOp)]:
-            loops = [
-                (loop, batch_rows(loop, vector))
-                for loop in layer.walk()
-                if isinstance(loop, sharp.TimeLoopOp)
-            ]
+            loops = [(loop, batch_rows(loop, vector)) for loop in _loops(layer)]
             loops = [(loop, b) for loop, b in loops if b]
             if not loops:
                 continue
             if self.mode == "always":
                 for loop, b in loops:
-                    split_rows(loop, b, vector)
+                    split_rows(loop, b, vector, min(self.group, b))
                 continue
-            kept = layer.clone()
-            # the whole rows under the tiles sharp-reconfigure would price; the rows apart under
+            # the whole rows under the tiles sharp-reconfigure would price; each grouping under
             # the default tile and the few that time the whole rows fastest
             costs = scheduled_costs(cfg, precision, [layer], self.scheme)[0]
             tiles = {cfg.default_tile, *sorted(costs, key=costs.__getitem__)[:TRIAL_TILES]}
-            for loop, b in loops:
-                split_rows(loop, b, vector)
-            after = min(layer_cycles(cfg, precision, layer, tile, self.scheme) for tile in tiles)
-            if after >= min(costs.values()):
-                block = layer.parent_block()
-                assert block is not None
-                block.insert_op_before(kept, layer)
-                layer.detach()
-                layer.erase()
-            else:
-                kept.erase()
+            best, chosen = min(costs.values()), 0
+            for group in group_sizes(min(b for _loop, b in loops)):
+                trial = layer.clone()
+                for loop, b in zip(_loops(trial), [b for _loop, b in loops], strict=True):
+                    split_rows(loop, b, vector, group)
+                cycles = min(layer_cycles(cfg, precision, trial, tile, self.scheme) for tile in tiles)
+                trial.erase()
+                if cycles < best:
+                    best, chosen = cycles, group
+            if chosen:
+                for loop, b in loops:
+                    split_rows(loop, b, vector, chosen)
+
+
+def _loops(layer: sharp.LayerOp) -> list[sharp.TimeLoopOp]:
+    return [op for op in layer.walk() if isinstance(op, sharp.TimeLoopOp)]

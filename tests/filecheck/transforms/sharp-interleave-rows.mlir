@@ -1,5 +1,6 @@
 // RUN: sharp-opt %s -p 'convert-rnn-to-sharp{precision=fp32 scheme=unfolded},sharp-interleave-rows{mode=always}' | filecheck %s
 // RUN: sharp-opt %s -p 'convert-rnn-to-sharp{precision=fp32 scheme=unfolded},sharp-interleave-rows{mode=none}' | filecheck %s --check-prefix=NONE
+// RUN: sharp-opt %s -p 'convert-rnn-to-sharp{precision=fp32 scheme=unfolded},sharp-interleave-rows{mode=always group=2}' | filecheck %s --check-prefix=PAIRS
 // RUN: not sharp-opt %s -p 'convert-rnn-to-sharp{precision=fp32 scheme=unfolded},sharp-interleave-rows{mode=sometimes}' 2>&1 | filecheck %s --check-prefix=BAD
 
 // A GRU at batch 2: each row of the batch is its own recurrence. sharp-interleave-rows turns the
@@ -28,5 +29,9 @@ builtin.module {
 
 // NONE:      sharp.time_loop 3 {
 // NONE-NEXT:   sharp.dispatch <@gru0_fwd_xproj[0:2 by 2, 0:8]>, <@gru0_seq[0:2 by 2, 0:4]>
+
+// Groups of two rows: one copy here, the whole batch (the pass never makes a group wider than B).
+// PAIRS:      sharp.time_loop 3 {
+// PAIRS-NEXT:   sharp.dispatch <@gru0_fwd_xproj[0:2 by 2, 0:8]>
 
 // BAD: sharp-interleave-rows: mode must be one of auto, always, none, got 'sometimes'
