@@ -79,3 +79,23 @@ def test_bidirectional_stacks_bound_counts_every_layers_steps(interleave) -> Non
     stats = simulate_binary(binary, feeds).stats
     assert stats["bound"]["recurrence"] == step_chain(load_config("sharp-16k"), "gru") * 2 * 6
     assert stats["cycles"] >= stats["bound"]["cycles"]
+
+
+def test_startup_waits_for_every_recurrent_layers_weights() -> None:
+    """The run's startup term: all recurrent layers' weight bytes stream in before the layer whose
+    weights arrive last runs its T - 1 remaining steps; each layer's own term counts its own loads."""
+    import math
+
+    from sharp_compiler.hw.bound import step_chain
+    from sharp_compiler.hw.config import load_config
+
+    T, H, I = 9, 32, 16
+    model, feeds = stack_model("LSTM", layers=3, T=T, B=1, I=I, H=H)
+    cfg = load_config("sharp-64k")
+    stats = simulate_binary(compile_model(model, hw="sharp-64k", precision="fp16"), feeds).stats
+    weights = 2 * 4 * H * ((I + H) + 2 * (H + H))  # fp16 W and R of three layers
+    step = max(step_chain(cfg, "lstm"), math.ceil(4 * H * H / cfg.macs))
+    want = cfg.dram_latency + math.ceil(weights / cfg.dram_bytes_per_cycle) + (T - 1) * step
+    assert stats["bound"]["startup"] == want
+    assert all(layer["bound"]["startup"] < want for layer in stats["layers"])
+    assert stats["cycles"] >= want

@@ -9,8 +9,8 @@ schedule benchmarks measure against it; the terms are pure arithmetic on
     elementwise = max(ceil(act elements / act_lanes), ceil(cell elements / cell_lanes))
     dram        = ceil(cold bytes / dram_bytes_per_cycle)     (weights, inputs, outputs once)
     recurrence  = the longest chain of dependent steps through the stack of recurrent layers
-    startup     = dram_latency + ceil(first layer's weight bytes / bandwidth)
-                  + (T - 1) x max(chain, ceil(its recurrent MACs of one step / multipliers))
+    startup     = dram_latency + ceil(every recurrent layer's weight bytes / bandwidth)
+                  + (T - 1) x max(chain, ceil(recurrent MACs of one step / multipliers))
     cycles      = max of the terms
 
 `chain` is the shortest dependent chain of one time step: the last `mvm` block
@@ -31,11 +31,14 @@ for the previous layer's last one, so a stack of L bidirectional layers takes `c
 Each layer's steps take its own cell's chain.
 
 `startup` is the one dependence the others miss: a recurrent layer's second
-step needs all its weights on chip, so the first layer's weight transfer and
-its remaining steps (each at least a chain long and at least its recurrent
-MACs on the whole array) cannot overlap. For two directions the smaller
-direction's step is taken: whichever direction's weights arrive last still has
-all its steps to run.
+step needs all its weights on chip, so the layer whose weights finish arriving
+last, whichever order the transfers take, still has all its remaining steps to
+run (each at least a chain long and at least its recurrent MACs on the whole
+array) after the last byte: no schedule overlaps them with the transfer of
+every recurrent layer's weights. The step is the smallest over the layers (and
+over the two directions: whichever direction's weights arrive last still has
+all its steps to run). For one layer's own bound the bytes are those its own
+code loads.
 """
 
 from __future__ import annotations

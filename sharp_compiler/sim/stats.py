@@ -158,9 +158,20 @@ def _program_work(
         recurrent_kind=min(chains, key=lambda k: (chains[k], k)) if chains else "",
         steps=steps,
         stack=stack,
-        startup_bytes=sum(_layer_weight_bytes(program, cfg, la) for la in first),
-        step_macs=min((_step_macs(timing.facts, timing, la, steps) for la in first), default=0),
+        startup_bytes=_loaded_weight_bytes(program, cfg, everything, _mvm_regions(program, recurrent)),
+        step_macs=min((_step_macs(timing.facts, timing, la, steps) for la in recurrent), default=0),
     )
+
+
+def _mvm_regions(program: Program, layers: list[LayerInfo]) -> set[int]:
+    """The weight-buffer regions the layers' `mvm`s read."""
+    ins = program.instructions
+    return {
+        program.views[ins[pc].c].region
+        for layer in layers
+        for pc in range(layer.pc_begin, layer.pc_end)
+        if ins[pc].opcode == Opcode.MVM
+    }
 
 
 def _step_macs(facts: list[Facts], timing: Timing, layer: LayerInfo, steps: int) -> int:
