@@ -89,11 +89,11 @@ def test_startup_waits_for_every_recurrent_layers_weights() -> None:
     from sharp_compiler.hw.bound import step_chain
     from sharp_compiler.hw.config import load_config
 
-    T, H, I = 9, 32, 16
-    model, feeds = stack_model("LSTM", layers=3, T=T, B=1, I=I, H=H)
+    T, H, inputs = 9, 32, 16
+    model, feeds = stack_model("LSTM", layers=3, T=T, B=1, I=inputs, H=H)
     cfg = load_config("sharp-64k")
     stats = simulate_binary(compile_model(model, hw="sharp-64k", precision="fp16"), feeds).stats
-    weights = 2 * 4 * H * ((I + H) + 2 * (H + H))  # fp16 W and R of three layers
+    weights = 2 * 4 * H * ((inputs + H) + 2 * (H + H))  # fp16 W and R of three layers
     step = max(step_chain(cfg, "lstm"), math.ceil(4 * H * H / cfg.macs))
     want = cfg.dram_latency + math.ceil(weights / cfg.dram_bytes_per_cycle) + (T - 1) * step
     assert stats["bound"]["startup"] == want
