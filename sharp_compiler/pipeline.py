@@ -1,7 +1,10 @@
 """The default compilation pipeline from `rnn` to `sharp_isa`, as one pass spec.
 
-convert-rnn-to-sharp{hw=sharp-4k budget=0 precision=""},sharp-reconfigure{mode=per-layer},
-sharp-schedule{scheme=sequential},sharp-allocate,convert-sharp-to-isa
+convert-rnn-to-sharp{scheme="auto"},sharp-interleave,sharp-interleave-rows,sharp-prefetch,
+sharp-reconfigure{scheme="auto"},sharp-schedule{scheme="auto"},sharp-allocate,convert-sharp-to-isa
+
+(`pipeline_spec(PipelineOptions())`); the interleaving and prefetch passes run with mode
+`none` for `sequential` and `intergate` and under `--no-interleave`.
 
 A non-empty `tile` ("RxC") forces that shape on every layer:
 `sharp-reconfigure{mode=forced tile=RxC}` replaces the `reconfigure` mode.
