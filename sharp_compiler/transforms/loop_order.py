@@ -20,8 +20,6 @@ simulator's timing of the layer (tokens included) is shorter::
 from __future__ import annotations
 
 from sharp_compiler.dialects import sharp
-from sharp_compiler.dialects.sharp_attrs import TileAttr
-from sharp_compiler.hw.config import HwConfig, TileShape
 from sharp_compiler.transforms.dataflow_tokens import Access, accesses, carried_conflict
 
 ORDERED_SCHEMES = ("unfolded", "auto")
@@ -123,10 +121,3 @@ def reorder_body(loop: sharp.TimeLoopOp, order: list[int]) -> None:
         op.detach()
     for k in order:
         body.add_op(ops[k])
-
-
-def layer_tile(layer: sharp.LayerOp, cfg: HwConfig) -> TileShape:
-    tile = layer.properties.get("tile")
-    if isinstance(tile, TileAttr):
-        return (tile.rows.data, tile.cols.data)
-    return cfg.default_tile

@@ -171,45 +171,19 @@ def block_cycles(cfg: HwConfig, precision: str, block: Block, masks: dict[sharp.
     return long + (trips - LONG_LOOP) * (long - short) // (LONG_LOOP - half)
 
 
-CACHE_ENTRIES = 4096
-"""Layer timings kept (`layer_cycles`), keyed by the layer's structure: passes time the same
-layer under the same tile more than once (row interleaving, reconfiguration, scheduling)."""
-_timed: dict[tuple[object, ...], int] = {}
-
-
-def structure(layer: Operation) -> tuple[object, ...]:
-    """A hashable key of everything about a layer's instructions that its timing depends on."""
-    return tuple((op.name, tuple(sorted(op.properties.items()))) for op in layer.walk())
-
-
 def layer_cycles(cfg: HwConfig, precision: str, layer: sharp.LayerOp, tile: TileShape,
                  scheme: str = "unfolded", reorder: bool = True) -> int:  # fmt: skip
     """Cycles of one layer alone, scheduled by `scheme` (tokens assigned on a copy), under `tile`.
 
     `unfolded` and `auto` first order the loop bodies as `sharp-schedule` does (`loop_order`).
     """
-    key = (cfg, precision, tile, scheme, reorder, structure(layer))
-    found = _timed.get(key)
-    if found is None:
-        found = layers_cycles(cfg, precision, [layer], tile, scheme, reorder)
-        if len(_timed) >= CACHE_ENTRIES:
-            _timed.clear()
-        _timed[key] = found
-    return found
-
-
-def layers_cycles(cfg: HwConfig, precision: str, layers: list[sharp.LayerOp], tile: TileShape,
-                  scheme: str = "unfolded", reorder: bool = True) -> int:  # fmt: skip
-    """Cycles of consecutive layers run together (copies scheduled by `scheme`), all under `tile`."""
-    copies = [layer.clone() for layer in layers]
-    for copy in copies:
-        for sync in [o for o in copy.walk() if isinstance(o, sharp.SyncOp)]:
-            sync.detach()
-            sync.erase()
-    block = Block(copies)
+    copy = layer.clone()
+    for sync in [o for o in copy.walk() if isinstance(o, sharp.SyncOp)]:
+        sync.detach()
+        sync.erase()
+    block = Block([copy])
     if reorder and scheme in ORDERED_SCHEMES:
-        for copy in copies:
-            order_loop_bodies(copy, cfg, precision, tile, scheme)
+        order_loop_bodies(copy, cfg, precision, tile, scheme)
     if scheme == "sequential":
         from sharp_compiler.transforms.sharp_schedule import sequential_tokens
 
@@ -219,9 +193,8 @@ def layers_cycles(cfg: HwConfig, precision: str, layers: list[sharp.LayerOp], ti
             block, scheme not in ("intergate", "dataflow") and cfg.cross_step_overlap
         )
     cycles = block_cycles(cfg, precision, block, masks, tile)
-    for copy in copies:
-        copy.detach()
-        copy.erase()
+    copy.detach()
+    copy.erase()
     return cycles
 
 
@@ -230,12 +203,11 @@ def order_loop_bodies(
 ) -> None:
     """List-schedule every time loop's body of a layer (`loop_order`) where that times the layer faster."""
     for loop in [o for o in layer.walk() if isinstance(o, sharp.TimeLoopOp)]:
-        seq = list(loop.body.block.ops)
-        if len(seq) < 3 or not all(isinstance(o, sharp.InstructionOp) for o in seq):
+        seq = [o for o in loop.body.block.ops if isinstance(o, sharp.InstructionOp)]
+        if len(seq) < 3 or len(seq) != len(loop.body.block.ops):
             continue
-        instructions = [o for o in seq if isinstance(o, sharp.InstructionOp)]
-        costs = [op_cost(cfg, precision, o, tile) for o in instructions]
-        order = greedy_order(instructions, loop.trips.data, costs)
+        costs = [op_cost(cfg, precision, o, tile) for o in seq]
+        order = greedy_order(seq, loop.trips.data, costs)
         if order == list(range(len(seq))):
             continue
         before = layer_cycles(cfg, precision, layer, tile, scheme, reorder=False)

@@ -52,6 +52,8 @@ from sharp_compiler.dialects.sharp_attrs import WindowAttr
 from sharp_compiler.isa.spec import Unit
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.rnn_to_sharp import module_config
+from sharp_compiler.transforms.schedule_cost import layer_cycles
+from sharp_compiler.transforms.sharp_reconfigure import scheduled_costs
 
 MODES = ("auto", "always", "none")
 TRIAL_TILES = 3
@@ -158,9 +160,6 @@ class SharpInterleaveRowsPass(ModulePass):
             return
         if self.group < 1:
             raise LoweringError(f"sharp-interleave-rows: group must be at least 1, got {self.group}")
-        from sharp_compiler.transforms.schedule_cost import layer_cycles
-        from sharp_compiler.transforms.sharp_reconfigure import scheduled_costs
-
         cfg, precision = module_config(op)
         vector = {
             b.sym_name.data

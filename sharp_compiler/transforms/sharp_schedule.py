@@ -44,7 +44,7 @@ from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import TokensAttr
 from sharp_compiler.isa.spec import Unit
 from sharp_compiler.transforms.dataflow_tokens import assign_dataflow_tokens
-from sharp_compiler.transforms.loop_order import ORDERED_SCHEMES, layer_tile
+from sharp_compiler.transforms.loop_order import ORDERED_SCHEMES
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.schedule_cost import order_loop_bodies
@@ -117,7 +117,7 @@ class SharpSchedulePass(ModulePass):
             cross_step = scheme != "intergate" and cfg.cross_step_overlap
             if scheme in ORDERED_SCHEMES:
                 for layer in [o for o in op.body.block.ops if isinstance(o, sharp.LayerOp)]:
-                    order_loop_bodies(layer, cfg, precision, layer_tile(layer, cfg), scheme)
+                    order_loop_bodies(layer, cfg, precision, layer.tile.shape, scheme)
             masks = assign_dataflow_tokens(op.body.block, cross_step)
         else:
             masks = sequential_tokens(op.body.block)

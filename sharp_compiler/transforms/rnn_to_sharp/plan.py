@@ -9,6 +9,7 @@ adding a plan: a new field (or mode) here, decided in `make`, and the code that 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -202,10 +203,7 @@ def choose_blocks(cfg: HwConfig, fn: func.FuncOp, lowered: Callable[[HwConfig, d
             continue
         lowering = lowered(cfg, {}, n)
         per_node: dict[str, int] = {}
-        directions: dict[str, int] = {}
-        for layer in lowering.layers:
-            if isinstance(layer, sharp.LayerOp):
-                directions[layer.onnx_node.data] = directions.get(layer.onnx_node.data, 0) + 1
+        directions = Counter(la.onnx_node.data for la in lowering.layers if isinstance(la, sharp.LayerOp))
         for layer in lowering.layers:
             assert isinstance(layer, sharp.LayerOp)
             node = layer.onnx_node.data
