@@ -1,10 +1,11 @@
 """The default compilation pipeline from `rnn` to `sharp_isa`, as one pass spec.
 
-convert-rnn-to-sharp{scheme="auto"},sharp-interleave,sharp-interleave-rows,sharp-prefetch,
-sharp-reconfigure{scheme="auto"},sharp-schedule{scheme="auto"},sharp-allocate,convert-sharp-to-isa
+convert-rnn-to-sharp{scheme="auto"},sharp-interleave,sharp-interleave-rows,sharp-sink-projection,
+sharp-prefetch,sharp-reconfigure{scheme="auto"},sharp-schedule{scheme="auto"},sharp-allocate,convert-sharp-to-isa
 
 (`pipeline_spec(PipelineOptions())`); the interleaving and prefetch passes run with mode
-`none` for `sequential` and `intergate` and under `--no-interleave`.
+`none` for `sequential` and `intergate` (the interleaving ones also under `--no-interleave`),
+and `sharp-sink-projection` with mode `none` for every named scheme (`auto` only).
 
 A non-empty `tile` ("RxC") forces that shape on every layer:
 `sharp-reconfigure{mode=forced tile=RxC}` replaces the `reconfigure` mode.
@@ -44,6 +45,7 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
     from sharp_compiler.transforms.sharp_prefetch import SharpPrefetchPass
     from sharp_compiler.transforms.sharp_reconfigure import SharpReconfigurePass
     from sharp_compiler.transforms.sharp_schedule import SharpSchedulePass
+    from sharp_compiler.transforms.sharp_sink_projection import SharpSinkProjectionPass
 
     return [
         ConvertRnnToSharpPass(
@@ -61,6 +63,7 @@ def pipeline_passes(options: PipelineOptions) -> list[ModulePass]:
             mode="auto" if options.interleave and options.scheme in ("auto", "unfolded") else "none",
             scheme=options.scheme,
         ),
+        SharpSinkProjectionPass(mode="auto" if options.scheme == "auto" else "none", scheme=options.scheme),
         SharpPrefetchPass(mode="weights" if options.scheme in ("auto", "unfolded") else "none"),
         SharpReconfigurePass(mode="forced", tile=options.tile)
         if options.tile

@@ -34,6 +34,9 @@ PASSES: dict[str, Callable[[], Any]] = {
     "sharp-interleave-rows": _lazy(
         "sharp_compiler.transforms.sharp_interleave_rows", "SharpInterleaveRowsPass"
     ),
+    "sharp-sink-projection": _lazy(
+        "sharp_compiler.transforms.sharp_sink_projection", "SharpSinkProjectionPass"
+    ),
     "sharp-prefetch": _lazy("sharp_compiler.transforms.sharp_prefetch", "SharpPrefetchPass"),
     "sharp-allocate": _lazy("sharp_compiler.transforms.sharp_allocate", "SharpAllocatePass"),
     "convert-sharp-to-isa": _lazy("sharp_compiler.transforms.convert_sharp_to_isa", "ConvertSharpToIsaPass"),

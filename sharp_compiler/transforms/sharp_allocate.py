@@ -62,62 +62,71 @@ class SharpAllocatePass(ModulePass):
     name = "sharp-allocate"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        cfg, precision = module_config(op)
-        layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
         buffers = {b.sym_name.data: b for b in op.body.block.ops if isinstance(b, sharp.BufferOp)}
-        life: dict[str, tuple[int, int]] = {}
-        layer_of_epoch: dict[int, sharp.LayerOp] = {}
-        epoch_of: dict[Operation, int] = {}
-        epoch = 0
-        for layer in layers:
-            for item in layer.body.block.ops:
-                if isinstance(item, sharp.TimeLoopOp):
-                    epoch += 1
-                layer_of_epoch.setdefault(epoch, layer)
-                epoch_of[item] = epoch
-                for name in buffers_used(item):
-                    if name not in buffers:
-                        raise LoweringError(
-                            f"layer @{layer.sym_name.data} uses undeclared buffer @{name}", layer
-                        )
-                    first, _ = life.get(name, (epoch, epoch))
-                    life[name] = (first, epoch)
-                if isinstance(item, sharp.TimeLoopOp):
-                    epoch += 1
-        runs = pieces(op.body.block)
-        for segment, loop in zip(runs, runs[1:], strict=False):
-            if segment.loop is not None or loop.loop is None:
-                continue
-            for moved in floating_dma(segment.ops, loop.ops):
-                for name in buffers_used(moved):
-                    first, last = life[name]
-                    life[name] = (first, max(last, epoch_of[loop.loop]))
-        capacity = {
-            "vmem": cfg.vector_buffer_words,
-            "wmem": cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision),
-        }
-        unit_bytes = {"vmem": WORD_BYTES, "wmem": cfg.weight_bytes_per_element(precision)}
-        live: dict[str, list[tuple[str, int, int]]] = {"vmem": [], "wmem": []}
-        order = sorted(life, key=lambda n: (life[n][0], n))
-        for name in order:
-            buf = buffers[name]
-            space, size = buf.space.data, buf.rows.data * buf.cols.data
-            first, _ = life[name]
-            live[space] = [(n, s, e) for n, s, e in live[space] if life[n][1] >= first]
-            addr = _first_fit([(s, e) for _, s, e in live[space]], size)
-            if addr + size > capacity[space]:
-                culprit = layer_of_epoch[first]
-                layer = culprit.sym_name.data
-                need = (addr + size) * unit_bytes[space]
-                have = capacity[space] * unit_bytes[space]
-                memory = "vector buffer" if space == "vmem" else "weight buffer"
-                raise LoweringError(
-                    f"layer @{layer} needs {need} bytes of {memory}, {cfg.name} has {have}: "
-                    "the model does not fit this configuration",
-                    culprit,
-                )
-            live[space].append((name, addr, addr + size))
-            buf.properties["base"] = IntAttr(addr)
+        placed = addresses(op)
         for name, buf in buffers.items():
-            if name not in life:  # declared but unused: give it address 0 so the program stays complete
-                buf.properties["base"] = IntAttr(0)
+            # declared but unused: address 0, so the program stays complete
+            buf.properties["base"] = IntAttr(placed.get(name, 0))
+
+
+def addresses(op: ModuleOp) -> dict[str, int]:
+    """Every used buffer's address, packed first-fit by lifetime (the module is not changed).
+
+    Raises `LoweringError` naming the layer when the live buffers exceed a memory.
+    """
+    cfg, precision = module_config(op)
+    layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
+    buffers = {b.sym_name.data: b for b in op.body.block.ops if isinstance(b, sharp.BufferOp)}
+    life: dict[str, tuple[int, int]] = {}
+    layer_of_epoch: dict[int, sharp.LayerOp] = {}
+    epoch_of: dict[Operation, int] = {}
+    epoch = 0
+    for layer in layers:
+        for item in layer.body.block.ops:
+            if isinstance(item, sharp.TimeLoopOp):
+                epoch += 1
+            layer_of_epoch.setdefault(epoch, layer)
+            epoch_of[item] = epoch
+            for name in buffers_used(item):
+                if name not in buffers:
+                    raise LoweringError(f"layer @{layer.sym_name.data} uses undeclared buffer @{name}", layer)
+                first, _ = life.get(name, (epoch, epoch))
+                life[name] = (first, epoch)
+            if isinstance(item, sharp.TimeLoopOp):
+                epoch += 1
+    runs = pieces(op.body.block)
+    for segment, loop in zip(runs, runs[1:], strict=False):
+        if segment.loop is not None or loop.loop is None:
+            continue
+        for moved in floating_dma(segment.ops, loop.ops):
+            for name in buffers_used(moved):
+                first, last = life[name]
+                life[name] = (first, max(last, epoch_of[loop.loop]))
+    capacity = {
+        "vmem": cfg.vector_buffer_words,
+        "wmem": cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision),
+    }
+    unit_bytes = {"vmem": WORD_BYTES, "wmem": cfg.weight_bytes_per_element(precision)}
+    live: dict[str, list[tuple[str, int, int]]] = {"vmem": [], "wmem": []}
+    placed: dict[str, int] = {}
+    order = sorted(life, key=lambda n: (life[n][0], n))
+    for name in order:
+        buf = buffers[name]
+        space, size = buf.space.data, buf.rows.data * buf.cols.data
+        first, _ = life[name]
+        live[space] = [(n, s, e) for n, s, e in live[space] if life[n][1] >= first]
+        addr = _first_fit([(s, e) for _, s, e in live[space]], size)
+        if addr + size > capacity[space]:
+            culprit = layer_of_epoch[first]
+            layer = culprit.sym_name.data
+            need = (addr + size) * unit_bytes[space]
+            have = capacity[space] * unit_bytes[space]
+            memory = "vector buffer" if space == "vmem" else "weight buffer"
+            raise LoweringError(
+                f"layer @{layer} needs {need} bytes of {memory}, {cfg.name} has {have}: "
+                "the model does not fit this configuration",
+                culprit,
+            )
+        live[space].append((name, addr, addr + size))
+        placed[name] = addr
+    return placed

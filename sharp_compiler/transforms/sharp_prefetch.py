@@ -37,10 +37,11 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
 from sharp_compiler.dialects import sharp
+from sharp_compiler.hw.config import HwConfig
 from sharp_compiler.transforms.dataflow_tokens import accesses, touched
 from sharp_compiler.transforms.rnn_access import LoweringError
 from sharp_compiler.transforms.rnn_to_sharp import module_config
-from sharp_compiler.transforms.sharp_allocate import buffers_used
+from sharp_compiler.transforms.sharp_allocate import addresses, buffers_used
 
 MODES = ("weights", "none")
 
@@ -50,8 +51,11 @@ def _movable_loads(
 ) -> list[sharp.LoadWeightsOp]:
     """The later layer's weight loads before its time loop that may move in front of `loop`.
 
-    A load moves when nothing it would jump over touches what it reads or writes: the
-    earlier layer's ops from `loop` on, and the later layer's ops before it (loads that move
+    The loads its loop reads stay when the prologue has matrix work on other weights (the
+    input projection), so they stream behind it; otherwise (`sharp-sink-projection` moved the
+    projection into the loop) they move too. A load
+    moves when nothing it would jump over touches what it reads or writes: the earlier
+    layer's ops from `loop` on, and the later layer's ops before it (loads that move
     together keep their order).
     """
     between: list[sharp.InstructionOp] = []
@@ -60,14 +64,19 @@ def _movable_loads(
             between.extend(o for o in op.walk() if isinstance(o, sharp.InstructionOp))
     loops = [op for op in later.body.block.ops if isinstance(op, sharp.TimeLoopOp)]
     loop_reads = touched(loops[0])[0] if loops else set()
+    prologue = list(later.body.block.ops)
+    prologue = prologue[: prologue.index(loops[0])] if loops else prologue
+    # matrix work in the prologue on weights the loop does not read (the input projection)
+    hidden = any(
+        isinstance(op, sharp.DispatchOp) and f"buffer @{op.weights.buffer.data}" not in loop_reads
+        for op in prologue
+    )
     loads: list[sharp.LoadWeightsOp] = []
-    for op in later.body.block.ops:
-        if isinstance(op, sharp.TimeLoopOp):
-            break
+    for op in prologue:
         if not isinstance(op, sharp.InstructionOp):
             continue
         mine = accesses(op)
-        for_prologue = not any(a.write and a.resource in loop_reads for a in mine)
+        for_prologue = not hidden or not any(a.write and a.resource in loop_reads for a in mine)
         if (
             isinstance(op, sharp.LoadWeightsOp)
             and for_prologue
@@ -87,6 +96,41 @@ def _wmem_words(layer: sharp.LayerOp, buffers: dict[str, sharp.BufferOp]) -> int
     )
 
 
+def _single_loop(layer: sharp.LayerOp) -> sharp.TimeLoopOp | None:
+    """The layer's one time loop, unless it loads per step (it would wait behind a prefetch)."""
+    loops = [o for o in layer.body.block.ops if isinstance(o, sharp.TimeLoopOp)]
+    if len(loops) != 1 or any(isinstance(o, (sharp.LoadOp, sharp.LoadWeightsOp)) for o in loops[0].walk()):
+        return None
+    return loops[0]
+
+
+def _fits(
+    earlier: sharp.LayerOp, later: sharp.LayerOp, buffers: dict[str, sharp.BufferOp], capacity: int
+) -> bool:
+    return (
+        _single_loop(earlier) is not None
+        and _wmem_words(earlier, buffers) + _wmem_words(later, buffers) <= capacity
+    )
+
+
+def prefetchable(cfg: HwConfig, precision: str, earlier: sharp.LayerOp, later: sharp.LayerOp) -> bool:
+    """Whether this pass may move `later`'s weight loads into `earlier` (one loop, weights fit together)."""
+    module = earlier.parent_op()
+    assert isinstance(module, ModuleOp)
+    buffers = {b.sym_name.data: b for b in module.body.block.ops if isinstance(b, sharp.BufferOp)}
+    capacity = cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision)
+    return _fits(earlier, later, buffers, capacity)
+
+
+def _allocates(module: ModuleOp) -> bool:
+    """Whether the buffers still fit with the loads moved (the allocator's own lifetimes)."""
+    try:
+        addresses(module)
+    except LoweringError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class SharpPrefetchPass(ModulePass):
     """Hoist each layer's weight loads in front of the previous layer's time loop."""
@@ -104,14 +148,19 @@ class SharpPrefetchPass(ModulePass):
         buffers = {b.sym_name.data: b for b in op.body.block.ops if isinstance(b, sharp.BufferOp)}
         layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
         for earlier, later in zip(layers, layers[1:], strict=False):
-            loops = [o for o in earlier.body.block.ops if isinstance(o, sharp.TimeLoopOp)]
-            if len(loops) != 1 or any(
-                isinstance(o, (sharp.LoadOp, sharp.LoadWeightsOp)) for o in loops[0].walk()
-            ):
-                continue  # a loop that loads per step would wait behind the prefetch
-            loads = _movable_loads(earlier, loops[0], later)
-            if not loads or _wmem_words(earlier, buffers) + _wmem_words(later, buffers) > capacity:
+            if not _fits(earlier, later, buffers, capacity):
                 continue
+            loop = _single_loop(earlier)
+            assert loop is not None
+            loads = _movable_loads(earlier, loop, later)
+            anchors = [(load, load.next_op) for load in loads]
             for load in loads:
                 load.detach()
-                earlier.body.block.insert_op_before(load, loops[0])
+                earlier.body.block.insert_op_before(load, loop)
+            if not _allocates(op):
+                for load, anchor in reversed(anchors):  # put them back where they were
+                    load.detach()
+                    if anchor is None:
+                        later.body.block.add_op(load)
+                    else:
+                        later.body.block.insert_op_before(load, anchor)

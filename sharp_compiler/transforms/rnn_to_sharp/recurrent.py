@@ -189,35 +189,38 @@ def chunk_rows(cfg: HwConfig) -> int:
 def pipelined_projection(plan: RecurrentPlan, dr: Direction, chunks: list[tuple[int, int]], load_x: sharp.LoadOp | None,
                          w_loads: list[sharp.LoadWeightsOp], xseq: WindowAttr,
                          xproj: WindowAttr) -> None:  # fmt: skip
-    """X first, the bias written into the projection, then W piece by piece, each dispatched as it lands.
+    """X first, then W piece by piece, each piece dispatched as it lands and its bias added after.
 
     The array starts on the first piece of W while the DMA brings the next, and R streams
-    after W while the array finishes; the bias is added before the products (`mvm`
-    ACCUMULATE onto it), so no pass over the projection follows the last piece. The sums
-    are the same as the one-dispatch projection's (x W^T + b == b + x W^T, row by row)::
+    after W while the array finishes. Each piece's bias add runs on the cell unit while the
+    array works on the next piece, so only the last (smallest) add lies between the
+    projection and the loop. The sums are the one-dispatch projection's (x W^T + b, row by
+    row)::
 
         sharp.load <@l_xseq[...]>, <@X[...]>
-        sharp.fill <@l_xproj[0:150, 0:1024]>, "0.0"
-        sharp.add <@l_xproj[0:150, 0:1024]>, <@l_xproj[0:150, 0:1024]>, <@l_bias[0:1, 0:1024]>
         sharp.load_weights <@l_Wbuf[0:128, 0:256]>, <@l_W[...]>
-        sharp.dispatch <@l_xproj[0:150, 0:128]>, <@l_xseq[...]>, <@l_Wbuf[0:128, 0:256]> accumulate
+        sharp.dispatch <@l_xproj[0:150, 0:128]>, <@l_xseq[...]>, <@l_Wbuf[0:128, 0:256]>
+        sharp.add <@l_xproj[0:150, 0:128]>, <@l_xproj[0:150, 0:128]>, <@l_bias[0:1, 0:128]>
         ...                                   // seven more pieces
         sharp.load_weights <@l_Rbuf[...]>, <@l_R[...]>
     """
-    cell, gh, prologue = dr.cell, plan.gate_rows, dr.prologue
+    cell, prologue = dr.cell, dr.prologue
     for op in w_loads:
         prologue.remove(op)
     if load_x is not None:
         prologue.append(load_x)
     bias = cell.bufs.bias
-    if bias is not None:
-        prologue.append(sharp.FillOp(xproj, 0.0))
-        prologue.append(sharp.AddOp(xproj, xproj, cell.row(bias, 0, gh)))
+    last_dispatch: Operation | None = None
     for r0, n in chunks:
         prologue.extend(part for load in w_loads for part in _rows_of(load, r0, n))
         piece = WindowAttr(xproj.buffer.data, 0, xproj.nrows.data, 0, r0, n)
-        prologue.extend(cell.dispatch.emit(piece, xseq, "W", r0, n, bias is not None))
-    defer_recurrent_weights(prologue, prologue[-1])
+        dispatch = cell.dispatch.emit(piece, xseq, "W", r0, n, False)
+        prologue.extend(dispatch)
+        last_dispatch = dispatch[-1]
+        if bias is not None:
+            prologue.append(sharp.AddOp(piece, piece, cell.row(bias, r0, n)))
+    assert last_dispatch is not None
+    defer_recurrent_weights(prologue, last_dispatch)
 
 
 def _rows_of(load: sharp.LoadWeightsOp, r0: int, n: int) -> list[sharp.LoadWeightsOp]:
