@@ -68,3 +68,10 @@ def test_auto_sinks_where_the_cost_model_finds_it_faster() -> None:
 def test_a_one_step_loop_keeps_its_projection() -> None:
     model, _feeds = stack_model("LSTM", layers=1, T=1, B=1, I=4, H=8)
     assert _compile(model, "sharp-16k", "always")[1] == [1]
+
+
+def test_baselines_without_cross_step_overlap_keep_their_projection() -> None:
+    """E-PUR projects every step before its recurrence (its MWL) and neither baseline overlaps steps."""
+    model, _feeds = stack_model("GRU", layers=2, T=5, B=1, I=6, H=16, linear_before_reset=1)
+    for hw in ("epur-like-4k", "brainwave-like-4k"):
+        assert _compile(model, hw, "always")[1] == [5, 5], hw

@@ -16,8 +16,9 @@ A projection buffer sinks when the prologue only dispatches into it over all its
 (any number of column pieces, with no accumulate) and adds one-row biases to it, when the
 loop reads it only through windows that move by a fixed number of rows a step and touch
 every row exactly once over the loop, when nothing the projection would move past
-conflicts with what it reads or writes, and when the loop has at least two trips and no
-sequence lengths. `mode=auto` (the default pipeline's, for `auto`) sinks a layer's
+conflicts with what it reads or writes, when the loop has at least two trips and no
+sequence lengths, and when the hardware overlaps time steps (`cross_step_overlap`: the
+baselines without it, E-PUR projecting every step first, keep their structure). `mode=auto` (the default pipeline's, for `auto`) sinks a layer's
 projections only where the cost model times the layer faster with its weight loads left
 out, and only where `sharp-prefetch` will move those loads into the previous layer (one
 loop, both layers' weights fit together) and their transfer fits in the previous layer's
@@ -320,6 +321,8 @@ class SharpSinkProjectionPass(ModulePass):
         if self.mode == "none":
             return
         cfg, precision = module_config(op)
+        if not cfg.cross_step_overlap:
+            return  # projecting step i + 1 during step i overlaps steps (and E-PUR projects first)
         layers = [o for o in op.body.block.ops if isinstance(o, sharp.LayerOp)]
         for index, layer in enumerate(layers):
             loops = [o for o in layer.body.block.ops if isinstance(o, sharp.TimeLoopOp)]
