@@ -4,10 +4,12 @@ A layer's weights are loaded in its prologue, after the barrier that ends the pr
 layer's loop, so the DMA engine sits idle during the loop and the array waits for the
 transfer after it. This pass moves the next layer's weight loads that its *prologue*
 consumes (W, read by the input projection) in front of the current layer's time loop;
-the loads its loop reads (R) stay, and stream while the projection runs. A load moves
-only when nothing it jumps over touches what it reads or writes, and only when both
-layers' weight buffers fit the weight memory together (the allocator then keeps them
-apart). `sharp-schedule` lets such a load *float* across the barrier in front of the
+the loads its loop reads (R) stay, and stream while the projection runs, unless the
+prologue has no projection to hide them behind (`sharp-sink-projection` moved it into the
+loop): then R moves too. A load moves only when nothing it jumps over touches what it
+reads or writes, and only when both layers' weight buffers fit the weight memory together;
+a move is undone if the allocator, with its own lifetimes (`sharp_allocate.addresses`),
+no longer fits every buffer. `sharp-schedule` lets such a load *float* across the barrier in front of the
 loop (`dataflow_tokens.floating_dma`): it runs between the DMA unit's join and fork, so
 the loop does not wait for it.
 
@@ -53,10 +55,9 @@ def _movable_loads(
 
     The loads its loop reads stay when the prologue has matrix work on other weights (the
     input projection), so they stream behind it; otherwise (`sharp-sink-projection` moved the
-    projection into the loop) they move too. A load
-    moves when nothing it would jump over touches what it reads or writes: the earlier
-    layer's ops from `loop` on, and the later layer's ops before it (loads that move
-    together keep their order).
+    projection into the loop) they move too. A load moves when nothing it would jump over
+    touches what it reads or writes: the earlier layer's ops from `loop` on, and the later
+    layer's ops before it (loads that move together keep their order).
     """
     between: list[sharp.InstructionOp] = []
     for op in earlier.body.block.ops:
