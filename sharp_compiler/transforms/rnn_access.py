@@ -27,6 +27,12 @@ class LoweringError(PassFailedException, ValueError):
         self.op = op
 
 
+def check_mode(pass_name: str, mode: str, modes: tuple[str, ...]) -> None:
+    """A pass option that must be one of `modes`: one line naming the pass otherwise."""
+    if mode not in modes:
+        raise LoweringError(f"{pass_name}: mode must be one of {', '.join(modes)}, got '{mode}'")
+
+
 def attr_of(op: Operation, name: str) -> Attribute | None:
     """A property or, failing that, an attribute of an op (None when absent)."""
     value = op.properties.get(name)

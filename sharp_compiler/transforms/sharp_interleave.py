@@ -39,7 +39,7 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
 from sharp_compiler.transforms.dataflow_tokens import accesses, touched
-from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_access import check_mode
 from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.sharp_allocate import buffers_used
 
@@ -170,10 +170,7 @@ class SharpInterleavePass(ModulePass):
     mode: str = "directions"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.mode not in MODES:
-            raise LoweringError(
-                f"sharp-interleave: mode must be one of {', '.join(MODES)}, got '{self.mode}'"
-            )
+        check_mode("sharp-interleave", self.mode, MODES)
         if self.mode == "none":
             return
         layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]

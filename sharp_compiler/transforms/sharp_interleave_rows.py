@@ -50,7 +50,7 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import WindowAttr
 from sharp_compiler.isa.spec import Unit
-from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_access import LoweringError, check_mode
 from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.schedule_cost import layer_cycles
 from sharp_compiler.transforms.sharp_reconfigure import scheduled_costs
@@ -152,10 +152,7 @@ class SharpInterleaveRowsPass(ModulePass):
     """Rows per copy under `mode=always`."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.mode not in MODES:
-            raise LoweringError(
-                f"sharp-interleave-rows: mode must be one of {', '.join(MODES)}, got '{self.mode}'"
-            )
+        check_mode("sharp-interleave-rows", self.mode, MODES)
         if self.mode == "none":
             return
         if self.group < 1:

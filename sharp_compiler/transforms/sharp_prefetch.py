@@ -41,7 +41,7 @@ from xdsl.passes import ModulePass
 from sharp_compiler.dialects import sharp
 from sharp_compiler.hw.config import HwConfig
 from sharp_compiler.transforms.dataflow_tokens import accesses, touched
-from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_access import LoweringError, check_mode
 from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.sharp_allocate import addresses, buffers_used
 
@@ -108,10 +108,7 @@ def _single_loop(layer: sharp.LayerOp) -> sharp.TimeLoopOp | None:
 def _fits(
     earlier: sharp.LayerOp, later: sharp.LayerOp, buffers: dict[str, sharp.BufferOp], capacity: int
 ) -> bool:
-    return (
-        _single_loop(earlier) is not None
-        and _wmem_words(earlier, buffers) + _wmem_words(later, buffers) <= capacity
-    )
+    return _wmem_words(earlier, buffers) + _wmem_words(later, buffers) <= capacity
 
 
 def prefetchable(cfg: HwConfig, precision: str, earlier: sharp.LayerOp, later: sharp.LayerOp) -> bool:
@@ -120,7 +117,7 @@ def prefetchable(cfg: HwConfig, precision: str, earlier: sharp.LayerOp, later: s
     assert isinstance(module, ModuleOp)
     buffers = {b.sym_name.data: b for b in module.body.block.ops if isinstance(b, sharp.BufferOp)}
     capacity = cfg.weight_buffer_bytes // cfg.weight_bytes_per_element(precision)
-    return _fits(earlier, later, buffers, capacity)
+    return _single_loop(earlier) is not None and _fits(earlier, later, buffers, capacity)
 
 
 def _allocates(module: ModuleOp) -> bool:
@@ -140,8 +137,7 @@ class SharpPrefetchPass(ModulePass):
     mode: str = "weights"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.mode not in MODES:
-            raise LoweringError(f"sharp-prefetch: mode must be one of {', '.join(MODES)}, got '{self.mode}'")
+        check_mode("sharp-prefetch", self.mode, MODES)
         if self.mode == "none":
             return
         cfg, precision = module_config(op)
@@ -149,10 +145,9 @@ class SharpPrefetchPass(ModulePass):
         buffers = {b.sym_name.data: b for b in op.body.block.ops if isinstance(b, sharp.BufferOp)}
         layers = [layer for layer in op.body.block.ops if isinstance(layer, sharp.LayerOp)]
         for earlier, later in zip(layers, layers[1:], strict=False):
-            if not _fits(earlier, later, buffers, capacity):
-                continue
             loop = _single_loop(earlier)
-            assert loop is not None
+            if loop is None or not _fits(earlier, later, buffers, capacity):
+                continue
             loads = _movable_loads(earlier, loop, later)
             anchors = [(load, load.next_op) for load in loads]
             for load in loads:

@@ -48,7 +48,7 @@ from sharp_compiler.dialects.sharp_attrs import TileAttr
 from sharp_compiler.hw import cost_model
 from sharp_compiler.hw.config import HwConfig, HwConfigError, TileShape
 from sharp_compiler.hw.tiles import check_tile, parse_tile
-from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_access import LoweringError, check_mode
 from sharp_compiler.transforms.rnn_to_sharp import module_config
 
 MODES = ("per-layer", "fixed", "forced")
@@ -142,10 +142,7 @@ class SharpReconfigurePass(ModulePass):
             raise LoweringError(f"sharp-reconfigure: {err}") from None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.mode not in MODES:
-            raise LoweringError(
-                f"sharp-reconfigure: mode must be one of {', '.join(MODES)}, got '{self.mode}'"
-            )
+        check_mode("sharp-reconfigure", self.mode, MODES)
         if (self.mode == "forced") != bool(self.tile):
             raise LoweringError(
                 "sharp-reconfigure: mode=forced needs tile=RxC, and tile=RxC needs mode=forced"

@@ -64,7 +64,7 @@ from sharp_compiler.dialects import sharp
 from sharp_compiler.dialects.sharp_attrs import DramWindowAttr, WindowAttr
 from sharp_compiler.hw.config import HwConfig
 from sharp_compiler.transforms.dataflow_tokens import accesses
-from sharp_compiler.transforms.rnn_access import LoweringError
+from sharp_compiler.transforms.rnn_access import check_mode
 from sharp_compiler.transforms.rnn_to_sharp import module_config
 from sharp_compiler.transforms.schedule_cost import layer_cycles, op_cost
 from sharp_compiler.transforms.sharp_prefetch import prefetchable
@@ -154,14 +154,15 @@ def _crossed(ops: list[sharp.InstructionOp], prologue: list[sharp.InstructionOp]
     conflicts with what it reads or writes, other than the loop's own use of the projection."""
     mine = f"buffer @{buffer}"
     body = [op for op in loop.body.block.ops if isinstance(op, sharp.InstructionOp)]
+    found = {id(op): accesses(op) for op in [*prologue, *body]}
     for op in ops:
-        own = accesses(op)
         later = [o for o in prologue[prologue.index(op) + 1 :] if o not in ops]
-        for other in later + body:
-            if any(
-                a.conflicts(b) for a in own for b in accesses(other) if other in later or a.resource != mine
-            ):
-                return True
+        pairs = [(a, b) for other in later for a in found[id(op)] for b in found[id(other)]]
+        pairs += [
+            (a, b) for other in body for a in found[id(op)] if a.resource != mine for b in found[id(other)]
+        ]
+        if any(a.conflicts(b) for a, b in pairs):
+            return True
     return False
 
 
@@ -199,23 +200,28 @@ def _moved(win: WindowAttr, dst_first: int, pattern: RowPattern) -> WindowAttr:
     return WindowAttr(win.buffer.data, win.row0.data + r0 - dst_first, n, step, win.col0.data, win.ncols.data)
 
 
-def _at(attr: Attribute, i: int, keep_step: bool) -> Attribute:
-    """A window at loop index `i` (its step kept when it stays in a loop, dropped when peeled)."""
+def _at(attr: Attribute, i: int, dram_i: int, keep_step: bool) -> Attribute:
+    """A window at loop index `i` (a DRAM window at `dram_i`), its step kept when it stays in a
+    loop and dropped when peeled."""
     if isinstance(attr, WindowAttr) and attr.row_step.data:
         step = attr.row_step.data
         return WindowAttr(attr.buffer.data, attr.row0.data + step * i, attr.nrows.data,
                           step if keep_step else 0, attr.col0.data, attr.ncols.data)  # fmt: skip
     if isinstance(attr, DramWindowAttr) and attr.step_stride.data:
         step = attr.step_stride.data
-        return DramWindowAttr(attr.tensor.data, attr.base.data + step * i, attr.nrows.data, attr.row_stride.data,
+        return DramWindowAttr(attr.tensor.data, attr.base.data + step * dram_i, attr.nrows.data, attr.row_stride.data,
                               attr.ncols.data, step if keep_step else 0, attr.lens.data)  # fmt: skip
     return attr
 
 
+def _shift(op: sharp.InstructionOp, i: int, dram_i: int, keep_step: bool) -> None:
+    for key, attr in list(op.properties.items()):
+        op.properties[key] = _at(attr, i, dram_i, keep_step)
+
+
 def _shifted(op: sharp.InstructionOp, i: int, keep_step: bool) -> sharp.InstructionOp:
     copy = op.clone()
-    for key, attr in list(copy.properties.items()):
-        copy.properties[key] = _at(attr, i, keep_step)
+    _shift(copy, i, i, keep_step)
     return copy
 
 
@@ -243,7 +249,7 @@ def sink(loop: sharp.TimeLoopOp, found: list[Projection]) -> None:
     block = loop.parent_block()
     assert block is not None
     body = loop.body.block
-    ahead: list[tuple[sharp.InstructionOp, RowPattern]] = []
+    ahead: list[sharp.InstructionOp] = []
     for projection in found:
         for pattern in projection.patterns:
             for op in projection.ops:
@@ -252,40 +258,32 @@ def sink(loop: sharp.TimeLoopOp, found: list[Projection]) -> None:
                     attr = copy.properties[slot]
                     assert isinstance(attr, WindowAttr)
                     copy.properties[slot] = _moved(attr, projection.rows[0], pattern)
-                ahead.append((copy, pattern))
-    for copy, _pattern in ahead:
+                ahead.append(copy)
+    for copy in ahead:
         block.insert_op_before(_shifted(copy, 0, False), loop)
     after = loop.next_op
     for op in list(body.ops):
         assert isinstance(op, sharp.InstructionOp)
-        peeled = _shifted(op, trips - 1, False)
-        if peeled.properties.get("reverse") is not None:
-            del peeled.properties["reverse"]  # index T - 1 reversed is 0, where the window already is
-            peeled = _reversed_at_zero(op, peeled)
+        peeled = op.clone()
+        if op.properties.get("reverse") is not None:
+            # reversed, index T - 1 is DRAM index 0; in the loop of T - 1 trips each index moves a step
+            del peeled.properties["reverse"]
+            _shift(peeled, trips - 1, 0, False)
+            _shift(op, 0, 1, True)
+        else:
+            _shift(peeled, trips - 1, trips - 1, False)
         if after is None:
             block.add_op(peeled)
         else:
             block.insert_op_before(peeled, after)
-        if op.properties.get("reverse") is not None:
-            for key, attr in list(op.properties.items()):
-                if isinstance(attr, DramWindowAttr) and attr.step_stride.data:
-                    op.properties[key] = _at(attr, 1, True)
-    for copy, _pattern in ahead:
-        body.add_op(_shifted(copy, 1, True))
-        copy.erase()
+    for copy in ahead:
+        _shift(copy, 1, 1, True)
+        body.add_op(copy)
     loop.properties["trips"] = IntAttr(trips - 1)
     for projection in found:
         for op in projection.ops:
             op.detach()
             op.erase()
-
-
-def _reversed_at_zero(op: sharp.InstructionOp, peeled: sharp.InstructionOp) -> sharp.InstructionOp:
-    """The peeled copy of a reversed DMA: its DRAM window at index 0, the rest at T - 1."""
-    for key, attr in op.properties.items():
-        if isinstance(attr, DramWindowAttr):
-            peeled.properties[key] = _at(attr, 0, False)
-    return peeled
 
 
 def _weight_loads(layer: sharp.LayerOp) -> list[sharp.LoadWeightsOp]:
@@ -314,10 +312,7 @@ class SharpSinkProjectionPass(ModulePass):
     """The schedule the cost model times the layers under (`mode=auto`)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        if self.mode not in MODES:
-            raise LoweringError(
-                f"sharp-sink-projection: mode must be one of {', '.join(MODES)}, got '{self.mode}'"
-            )
+        check_mode("sharp-sink-projection", self.mode, MODES)
         if self.mode == "none":
             return
         cfg, precision = module_config(op)
