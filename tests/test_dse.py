@@ -97,7 +97,9 @@ def test_ray_executor_gives_the_same_rows(models: list[Path], tmp_path: Path) ->
     [(["--budget", "1000"], "budget 1000 is not a positive power of two"),
      (["--hw", "nope"], "nope: not a preset"),
      (["--jobs", "0"], "--jobs must be a positive integer"),
-     (["--schedule", "sequential,bogus"], "schedule 'bogus' is not one of")],
+     (["--schedule", "sequential,bogus"], "schedule 'bogus' is not one of"),
+     (["--set", "dram_bytes_per_cycle=0"], "--set on sharp-1k: dram_bytes_per_cycle = 0 is outside its range"),
+     (["--set", "tile_shapes=1"], "--set tile_shapes: not overridable")],
 )  # fmt: skip
 def test_bad_options_are_one_line(models: list[Path], tmp_path: Path, args: list[str], message: str) -> None:
     base = {"--hw": "sharp-1k", "--out": str(tmp_path / "o")}
@@ -106,7 +108,7 @@ def test_bad_options_are_one_line(models: list[Path], tmp_path: Path, args: list
     argv = [str(BIN / "sharp-dse"), str(models[0])] + [x for kv in base.items() for x in kv]
     proc = subprocess.run(argv, capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and message in proc.stderr, proc.stderr
-    assert not (tmp_path / "o" / "results.csv").exists()
+    assert not (tmp_path / "o").exists()
 
 
 def test_measured_gpu_times_become_a_column(models: list[Path], tmp_path: Path) -> None:
@@ -118,3 +120,24 @@ def test_measured_gpu_times_become_a_column(models: list[Path], tmp_path: Path) 
     assert gpu["config"] == "test GPU" and gpu["seconds"] == 2.5e-3
     assert sharp["speedup_over_gpu-measured"] == pytest.approx(2.5e-3 / sharp["seconds"])
     assert sharp["speedup_over_epur-like"] > 0 and sharp["speedup_over_gpu-like"] > 0
+
+
+def test_set_changes_every_machine_alike(models: list[Path], tmp_path: Path) -> None:
+    """`--set` reaches SHARP and both baselines; a starved DRAM slows each, a wide one never does."""
+    options = dict(hw=["sharp-1k"], schedules=SCHEDULES[:1], baselines=True, plots=False, progress=None)
+    plain = sweep(models[:1], out=tmp_path / "plain", **options)
+    slow = sweep(models[:1], out=tmp_path / "slow", overrides={"dram_bytes_per_cycle": "1"}, **options)
+    wide = sweep(models[:1], out=tmp_path / "wide", overrides={"dram_bytes_per_cycle": "x64"}, **options)
+    simulated = [(p, s, w) for p, s, w in zip(plain, slow, wide, strict=True) if "cycles" in p]
+    assert {p["family"] for p, _, _ in simulated} == {"sharp", "epur-like", "brainwave-like"}
+    for p, s, w in simulated:
+        assert (s["hw"], w["hw"], s["budget"]) == (p["hw"], p["hw"], p["budget"]) and "overrides" not in p
+        assert (
+            s["config"] == p["config"] + "+dram_bytes_per_cycle=1"
+            and w["overrides"] == "dram_bytes_per_cycle=x64"
+        )
+        assert w["cycles"] <= p["cycles"] < s["cycles"], (p["config"], w["cycles"], p["cycles"], s["cycles"])
+    meta = json.loads((tmp_path / "slow" / "results.json").read_text())
+    assert meta["set"] == {"dram_bytes_per_cycle": "1"} and "set" not in json.loads(
+        (tmp_path / "plain" / "results.json").read_text()
+    )

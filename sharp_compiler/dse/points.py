@@ -5,6 +5,9 @@ A point is a plain dict (it crosses process and cluster boundaries)::
     {"model": "/abs/m.onnx", "model_hash": "ab12...", "hw": "epur-like", "budget": 16384,
      "schedule": "sequential"}
 
+plus `"set": {"dram_bytes_per_cycle": "x4"}` when the sweep overrides hardware fields
+(`hw.overrides`, applied after the budget's scaling).
+
 `run_point` returns its result row: cycles, seconds, utilisation breakdown, bounds, energy,
 GFLOPS/W. Rows hold only simulated quantities, so the same point gives the same row on any
 executor. Imports no xDSL at module level (the compiler is imported inside the worker).
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +69,20 @@ def run_point(point: Point) -> Row:
     from sharp_compiler import sim
     from sharp_compiler.api import compile_onnx
     from sharp_compiler.hw.config import load_config
+    from sharp_compiler.hw.overrides import apply_overrides
 
     cfg = load_config(point["hw"]).with_budget(point["budget"])
-    result = compile_onnx(point["model"], hw=point["hw"], budget=point["budget"], schedule=point["schedule"])
+    overrides = point.get("set") or {}
+    if overrides:
+        cfg = apply_overrides(cfg, overrides)
+        with tempfile.TemporaryDirectory(prefix="sharp-dse-") as tmp:
+            path = Path(tmp) / "hw.json"
+            path.write_text(json.dumps(cfg.to_dict(), sort_keys=True))
+            result = compile_onnx(point["model"], hw=str(path), schedule=point["schedule"])
+    else:
+        result = compile_onnx(
+            point["model"], hw=point["hw"], budget=point["budget"], schedule=point["schedule"]
+        )
     program = sim.load(result.binary)
     stats = sim.simulate(program, zero_inputs(program), numerics=False).stats
     return row_of(point, cfg.family, cfg.name, cfg.macs, stats)
@@ -112,6 +127,10 @@ def row_of(point: Point, family: str, config: str, hw_macs: int, stats: dict[str
         "gflops_per_watt": stats["gflops_per_watt"],
         "reconfigurations": stats["reconfigurations"],
     }
+    if point.get("set"):
+        from sharp_compiler.hw.overrides import override_label
+
+        row["overrides"] = override_label(point["set"])
     for key, value in sorted(stats["utilization_breakdown"].items()):
         row[f"util_{key}"] = value
     return row

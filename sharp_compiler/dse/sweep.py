@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,12 +18,17 @@ from sharp_compiler.dse.executors import run_all
 from sharp_compiler.dse.points import Point, Row, file_hash, point_key
 from sharp_compiler.hw.config import load_config
 from sharp_compiler.hw.families import BASELINE_FAMILIES
+from sharp_compiler.hw.overrides import apply_overrides
 from sharp_compiler.tools.cli import atomic_write
 
 
 def make_points(models: Sequence[str | Path], hw: Sequence[str], budgets: Sequence[int],
-                schedules: Sequence[str], baselines: bool) -> list[Point]:  # fmt: skip
-    """Every (model, hw, budget, schedule); budgets scale each hw (none: each hw's own budget)."""
+                schedules: Sequence[str], baselines: bool,
+                overrides: Mapping[str, str] | None = None) -> list[Point]:  # fmt: skip
+    """Every (model, hw, budget, schedule); budgets scale each hw (none: each hw's own budget).
+
+    `overrides` (`hw.overrides`) apply to every machine, baselines included, after scaling.
+    """
     from sharp_compiler.transforms.sharp_schedule import SCHEMES
 
     for schedule in schedules:
@@ -35,20 +40,26 @@ def make_points(models: Sequence[str | Path], hw: Sequence[str], budgets: Sequen
     for name in hw:
         cfg = load_config(name)
         for budget in budgets or [cfg.macs]:
-            cfg.with_budget(budget)  # reject a bad budget before anything runs
+            apply_overrides(cfg.with_budget(budget), overrides or {})  # reject bad input before anything runs
             machines.append((name, budget))
     if baselines:
         families = {load_config(n).family for n, _ in machines}
         for budget in sorted({b for _, b in machines}):
-            machines.extend((f, budget) for f in BASELINE_FAMILIES if f not in families)
+            for family in BASELINE_FAMILIES:
+                if family not in families:
+                    apply_overrides(load_config(family).with_budget(budget), overrides or {})
+                    machines.append((family, budget))
     points: list[Point] = []
     for model in models:
         path = Path(model).resolve()
         digest = file_hash(path)
         for name, budget in dict.fromkeys(machines):
             for schedule in schedules:
-                points.append({"model": str(path), "model_hash": digest, "hw": name, "budget": budget,
-                               "schedule": schedule})  # fmt: skip
+                point: Point = {"model": str(path), "model_hash": digest, "hw": name, "budget": budget,
+                                "schedule": schedule}  # fmt: skip
+                if overrides:
+                    point["set"] = dict(overrides)
+                points.append(point)
     return points
 
 
@@ -101,12 +112,16 @@ def gpu_rows(models: Sequence[str | Path], measured: dict[str, Any] | None) -> l
 def sweep(models: Sequence[str | Path], *, hw: Sequence[str], budgets: Sequence[int] = (),
           schedules: Sequence[str], baselines: bool = False, out: str | Path, jobs: int = 1,
           executor: str = "local", address: str = "", plots: bool = True,
-          gpu_measured: dict[str, Any] | None = None, progress: TextIO | None = sys.stderr) -> list[Row]:  # fmt: skip
-    """Run (or reuse) every point and write the results; returns the rows."""
+          gpu_measured: dict[str, Any] | None = None, progress: TextIO | None = sys.stderr,
+          overrides: Mapping[str, str] | None = None) -> list[Row]:  # fmt: skip
+    """Run (or reuse) every point and write the results; returns the rows.
+
+    `overrides` ({field: "VALUE" or "xF"}, `hw.overrides`) change every machine alike.
+    """
     outdir = Path(out)
     cache = outdir / "points"
+    points = make_points(models, hw, budgets, schedules, baselines, overrides)
     cache.mkdir(parents=True, exist_ok=True)
-    points = make_points(models, hw, budgets, schedules, baselines)
     rows: list[Row | None] = [None] * len(points)
     todo: list[int] = []
     for i, point in enumerate(points):
@@ -130,6 +145,8 @@ def sweep(models: Sequence[str | Path], *, hw: Sequence[str], budgets: Sequence[
     table = results.add_speedups(results.sort_rows(done))
     meta = {"models": [Path(m).stem for m in models], "hw": list(hw), "budgets": list(budgets),
             "schedules": list(schedules), "baselines": baselines}  # fmt: skip
+    if overrides:
+        meta["set"] = dict(overrides)
     atomic_write(outdir / "results.csv", results.csv_text(table).encode())
     atomic_write(outdir / "results.json", results.json_text(table, meta).encode())
     if plots:

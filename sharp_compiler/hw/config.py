@@ -246,7 +246,7 @@ def _json_type(hint: Any) -> type:
     return list if hint is tuple or get_origin(hint) is tuple else hint
 
 
-_FIELD_TYPES: dict[str, type] = {
+FIELD_TYPES: dict[str, type] = {
     f.name: _json_type(hint) for f in fields(HwConfig) for hint in (get_type_hints(HwConfig)[f.name],)
 }
 """Each field's JSON type, read from HwConfig's annotations (the one table of field types)."""
@@ -264,7 +264,7 @@ def config_from_dict(data: dict[str, Any], origin: str = "<dict>") -> HwConfig:
     if missing:
         raise HwConfigError(f"{origin}: missing field(s) {', '.join(missing)}")
     values: dict[str, Any] = {}
-    for key, kind in _FIELD_TYPES.items():
+    for key, kind in FIELD_TYPES.items():
         value = data[key]
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
         if kind is float and isinstance(value, int) and not isinstance(value, bool):

@@ -2,7 +2,7 @@
 
 sharp-dse MODEL.onnx [MODEL.onnx ...] --hw P1,P2,... [--budget N1,N2,...] [--schedule S1,S2,...]
           [--baselines] --out DIR [--jobs N] [--executor local|ray|dask] [--address ADDR]
-          [--gpu-results FILE.json] [--no-plots] [-q]
+          [--set FIELD=VALUE|FIELD=xF ...] [--gpu-results FILE.json] [--no-plots] [-q]
 
 Every point is compiled and simulated in timing-only mode; finished points are cached in
 DIR/points, so rerunning a sweep reuses them. See docs/dse.md.
@@ -41,6 +41,11 @@ def build_parser() -> OneLineArgumentParser:
     parser.add_argument("--executor", choices=EXECUTORS, default="local", help="where points run")
     parser.add_argument("--address", default="", help="an existing Dask scheduler or Ray cluster to use")
     parser.add_argument(
+        "--set", action="append", default=[], metavar="FIELD=VALUE",
+        help="override a hardware field on every machine, after its budget's scaling: an absolute "
+        "value or xFACTOR (e.g. dram_bytes_per_cycle=x4); repeatable",
+    )  # fmt: skip
+    parser.add_argument(
         "--gpu-results", metavar="FILE.json", help="measured GPU times (benchmarks/bench_gpu.py)"
     )
     parser.add_argument("--no-plots", action="store_true", help="skip the figures")
@@ -70,11 +75,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 measured = json.loads(Path(args.gpu_results).read_text())
             except (OSError, json.JSONDecodeError) as err:
                 raise ToolError(f"{args.gpu_results}: cannot read GPU results ({err})") from None
+        from sharp_compiler.hw.overrides import parse_overrides
+
+        overrides = parse_overrides(args.set)
         rows = sweep(
             args.models, hw=_list(args.hw), budgets=budgets, schedules=_list(args.schedule),
             baselines=args.baselines, out=args.out, jobs=args.jobs, executor=args.executor,
             address=args.address, plots=not args.no_plots, gpu_measured=measured,
-            progress=None if args.quiet else sys.stderr,
+            progress=None if args.quiet else sys.stderr, overrides=overrides,
         )  # fmt: skip
         if not args.quiet:
             line = ", ".join(f"{k.removeprefix('geomean_')} {v:.3g}" for k, v in summary(rows).items()
