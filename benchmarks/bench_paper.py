@@ -32,6 +32,7 @@ import zoo
 from sharp_compiler.dse import sweep
 from sharp_compiler.dse.results import best_rows, geomean, summary
 from sharp_compiler.hw.families import PAPER_BUDGETS
+from sharp_compiler.hw.overrides import override_label, parse_overrides
 from sharp_compiler.pipeline import PipelineOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,22 +90,19 @@ def all_tables(rows: list[dict], schedules: list[str]) -> str:
 def _full_cycles(point: dict) -> tuple[int, int]:
     """(timing-only cycles, full-simulation cycles) of one point."""
     from sharp_compiler import sim
-    from sharp_compiler.api import compile_onnx
+    from sharp_compiler.dse.points import compile_point
 
-    binary = compile_onnx(
-        point["model"], hw=point["hw"], budget=point["budget"], schedule=point["schedule"]
-    ).binary
-    program = sim.load(binary)
+    program = sim.load(compile_point(point)[1])
     name = Path(point["model"]).stem
     fast = sim.simulate(program, zoo.inputs(name), numerics=False).stats["cycles"]
     return fast, sim.simulate(program, zoo.inputs(name)).stats["cycles"]
 
 
-def check_timing(models: list[Path], schedules: list[str], jobs: int) -> int:
+def check_timing(models: list[Path], schedules: list[str], jobs: int, overrides: dict[str, str]) -> int:
     """Full vs timing-only cycles on every zoo point; returns the number of mismatches."""
     from sharp_compiler.dse.sweep import make_points
 
-    points = make_points(models, ["sharp-4k"], PAPER_BUDGETS, schedules, baselines=True)
+    points = make_points(models, ["sharp-4k"], PAPER_BUDGETS, schedules, baselines=True, overrides=overrides)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         pairs = list(pool.map(_full_cycles, points))
     bad = [(p, c) for p, c in zip(points, pairs, strict=True) if c[0] != c[1]]
@@ -129,11 +127,16 @@ def sensitivity_table(variants: list[tuple[str, list[dict]]], schedule: str) -> 
     return "\n".join(lines) + "\n"
 
 
+def paper_sweep(models: list[Path], args: argparse.Namespace, schedules: list[str], out: Path,
+                overrides: dict[str, str], **extra: object) -> list[dict]:  # fmt: skip
+    """SHARP and every baseline over the zoo at the paper's budgets (one `sharp-dse` sweep)."""
+    return sweep(models, hw=["sharp-4k"], budgets=PAPER_BUDGETS, schedules=schedules, baselines=True,
+                 out=out, jobs=args.jobs, executor=args.executor, overrides=overrides, **extra)  # fmt: skip
+
+
 def run_sensitivity(models: list[Path], args: argparse.Namespace, schedules: list[str],
                     rows: list[dict]) -> list[tuple[str, list[dict]]]:  # fmt: skip
     """The zoo comparison under each `SENSITIVITY` variant (the as-built rows reused)."""
-    from sharp_compiler.hw.overrides import override_label, parse_overrides
-
     variants: list[tuple[str, list[dict]]] = []
     for label, specs in SENSITIVITY:
         if not specs:
@@ -141,9 +144,7 @@ def run_sensitivity(models: list[Path], args: argparse.Namespace, schedules: lis
             continue
         overrides = parse_overrides(list(specs))
         out = args.out / f"set-{override_label(overrides).replace('=', '-').replace('+', '_')}"
-        variants.append((label, sweep(models, hw=["sharp-4k"], budgets=PAPER_BUDGETS, schedules=schedules,
-                                      baselines=True, out=out, jobs=args.jobs, executor=args.executor,
-                                      plots=False, overrides=overrides)))  # fmt: skip
+        variants.append((label, paper_sweep(models, args, schedules, out, overrides, plots=False)))
     return variants
 
 
@@ -194,11 +195,7 @@ def main() -> int:
     gpu_file = args.gpu_results or latest_gpu_results()
     measured = json.loads(gpu_file.read_text()) if gpu_file else None
     schedules = [s for s in args.schedule.split(",") if s]
-    from sharp_compiler.hw.overrides import parse_overrides
-
-    rows = sweep(models, hw=["sharp-4k"], budgets=PAPER_BUDGETS, schedules=schedules, baselines=True,
-                 out=args.out, jobs=args.jobs, executor=args.executor, gpu_measured=measured,
-                 overrides=parse_overrides(args.set))  # fmt: skip
+    rows = paper_sweep(models, args, schedules, args.out, parse_overrides(args.set), gpu_measured=measured)
     print(all_tables(rows, schedules))
     sensitivity = ""
     if args.sensitivity or args.write_docs:
@@ -211,7 +208,11 @@ def main() -> int:
             f" --schedule {args.schedule}" if args.schedule != PipelineOptions().scheme else ""
         )
         write_docs(rows, args.out, schedules, command, sensitivity)
-    return 1 if args.check_timing and check_timing(models, schedules, args.jobs) else 0
+    return (
+        1
+        if args.check_timing and check_timing(models, schedules, args.jobs, parse_overrides(args.set))
+        else 0
+    )
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from sharp_compiler.hw.config import HwConfig, load_config
+from sharp_compiler.hw.overrides import apply_overrides, override_label
+
 Point = dict[str, Any]
 Row = dict[str, Any]
 
@@ -64,26 +67,30 @@ def zero_inputs(program: Any) -> dict[str, Any]:
     return {t.name: np.zeros(t.shape, t.dtype) for t in program.inputs()}
 
 
-def run_point(point: Point) -> Row:
-    """Compile and simulate one point; returns its row (raises on a compile or simulation error)."""
-    from sharp_compiler import sim
+def compile_point(point: Point) -> tuple[HwConfig, bytes]:
+    """(effective HwConfig, binary) of a point: its machine at its budget, with its `set` overrides."""
     from sharp_compiler.api import compile_onnx
-    from sharp_compiler.hw.config import load_config
-    from sharp_compiler.hw.overrides import apply_overrides
 
     cfg = load_config(point["hw"]).with_budget(point["budget"])
     overrides = point.get("set") or {}
-    if overrides:
-        cfg = apply_overrides(cfg, overrides)
-        with tempfile.TemporaryDirectory(prefix="sharp-dse-") as tmp:
-            path = Path(tmp) / "hw.json"
-            path.write_text(json.dumps(cfg.to_dict(), sort_keys=True))
-            result = compile_onnx(point["model"], hw=str(path), schedule=point["schedule"])
-    else:
+    if not overrides:
         result = compile_onnx(
             point["model"], hw=point["hw"], budget=point["budget"], schedule=point["schedule"]
         )
-    program = sim.load(result.binary)
+        return cfg, result.binary
+    cfg = apply_overrides(cfg, overrides)
+    with tempfile.TemporaryDirectory(prefix="sharp-dse-") as tmp:  # the pipeline takes a preset or a file
+        path = Path(tmp) / "hw.json"
+        path.write_text(json.dumps(cfg.to_dict(), sort_keys=True))
+        return cfg, compile_onnx(point["model"], hw=str(path), schedule=point["schedule"]).binary
+
+
+def run_point(point: Point) -> Row:
+    """Compile and simulate one point; returns its row (raises on a compile or simulation error)."""
+    from sharp_compiler import sim
+
+    cfg, binary = compile_point(point)
+    program = sim.load(binary)
     stats = sim.simulate(program, zero_inputs(program), numerics=False).stats
     return row_of(point, cfg.family, cfg.name, cfg.macs, stats)
 
@@ -128,8 +135,6 @@ def row_of(point: Point, family: str, config: str, hw_macs: int, stats: dict[str
         "reconfigurations": stats["reconfigurations"],
     }
     if point.get("set"):
-        from sharp_compiler.hw.overrides import override_label
-
         row["overrides"] = override_label(point["set"])
     for key, value in sorted(stats["utilization_breakdown"].items()):
         row[f"util_{key}"] = value

@@ -63,7 +63,7 @@ def apply_overrides(cfg: HwConfig, overrides: Mapping[str, str]) -> HwConfig:
     data["name"] = f"{cfg.name}+{override_label(overrides)}"
     try:
         return config_from_dict(data, data["name"])
-    except HwConfigError as err:
+    except HwConfigError as err:  # "name: name: detail" (config_from_dict adds the origin to HwConfig's own)
         detail = str(err).removeprefix(f"{data['name']}: ").removeprefix(f"{data['name']}: ")
         raise HwConfigError(f"--set on {cfg.name}: {detail}") from None
 
